@@ -1,0 +1,3 @@
+from mailwatch.cli.main import main
+
+main()

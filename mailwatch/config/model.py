@@ -1,0 +1,330 @@
+"""The configuration contract: `config.toml` plus one TOML file per client.
+
+Pydantic does the field-level checks (types, ranges, unknown keys, time zones);
+`loader.py` turns its errors into `Problem`s naming file and key, and runs the
+checks that span files (an address claimed by two clients, a password source).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Security = Literal["ssl", "starttls", "none"]
+Language = Literal["en", "fr"]
+
+
+class _Strict(BaseModel):
+    # Unknown keys are errors: a typo must not silently fall back to a default.
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(
+            f"unknown time zone {value!r}; use an IANA name such as 'Europe/Paris'"
+        ) from exc
+    return value
+
+
+def parse_hhmm(value: str) -> time:
+    try:
+        hours, minutes = value.split(":")
+        return time(int(hours), int(minutes))
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"{value!r} is not a time of day like '09:00'") from exc
+
+
+def check_window(value: list[str]) -> list[str]:
+    if len(value) != 2:
+        raise ValueError("give exactly two times, a start and an end, like ['09:00', '18:00']")
+    start, end = (parse_hhmm(v) for v in value)
+    if start >= end:
+        raise ValueError(f"the start {value[0]} must be before the end {value[1]}")
+    return value
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _lower_address(value: str) -> str:
+    value = value.strip()
+    if value.count("@") != 1 or value.startswith("@") or value.endswith("@") or " " in value:
+        raise ValueError(f"{value!r} is not an email address")
+    return value.lower()
+
+
+EmailAddress = Annotated[str, Field(min_length=3)]
+
+
+class Owner(_Strict):
+    name: str
+    email: EmailAddress
+    aliases: list[EmailAddress] = []
+    business: str = ""
+    timezone: str = "UTC"
+    country: str = ""
+    workdays: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
+    work_hours: list[str] = ["09:00", "18:00"]
+    signature: str = ""
+
+    _tz = field_validator("timezone")(check_timezone)
+    _hours = field_validator("work_hours")(check_window)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        return _lower_address(value)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, value: list[str]) -> list[str]:
+        return [_lower_address(v) for v in value]
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, value: str) -> str:
+        if not value:
+            return value
+        import holidays
+
+        code = value.upper()
+        if code not in holidays.list_supported_countries():
+            raise ValueError(
+                f"{value!r} is not a country code the holiday calendar knows; "
+                "use a two-letter code such as 'FR' or 'GB', or '' for no public holidays"
+            )
+        return code
+
+    @field_validator("workdays")
+    @classmethod
+    def _workdays(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("name at least one working day, e.g. ['mon', 'tue', 'wed']")
+        return value
+
+    @property
+    def addresses(self) -> frozenset[str]:
+        return frozenset([self.email, *self.aliases])
+
+    @property
+    def domain(self) -> str:
+        return self.email.rsplit("@", 1)[1]
+
+
+class _Server(_Strict):
+    host: str
+    port: int = Field(ge=1, le=65535)
+    security: Security = "ssl"
+    username: str = ""
+    password_env: str = ""
+    password_command: str = ""
+    timeout_seconds: float = Field(default=30, gt=0)
+
+    @model_validator(mode="after")
+    def _plaintext_only_on_loopback(self) -> _Server:
+        if self.security == "none" and not is_loopback(self.host):
+            raise ValueError(
+                f"security = 'none' sends your password in clear text; it is only allowed "
+                f"for a server on this machine (127.0.0.1, ::1, localhost), not {self.host!r}. "
+                "Use 'ssl' or 'starttls'"
+            )
+        if self.password_env and self.password_command:
+            raise ValueError("set password_env or password_command, not both")
+        return self
+
+
+class Imap(_Server):
+    port: int = Field(default=993, ge=1, le=65535)
+    inbox: str = "INBOX"
+    sent: str = ""  # "" = find it by SPECIAL-USE \Sent, then by common names
+
+
+class Smtp(_Server):
+    port: int = Field(default=465, ge=1, le=65535)
+    save_to_sent: bool = True
+    # Envelope-only copy to the owner's own address. It is the server's proof that a
+    # message was accepted, which lets a restarted mailwatch tell "sent before the
+    # crash" from "never sent" and so never deliver twice.
+    bcc_self: bool = True
+    # After a crash in the middle of a send, how long to look for that proof before
+    # concluding the message never left (mail servers may take a moment to file it).
+    proof_wait_seconds: float = Field(default=300, ge=0)
+
+
+class StoreSection(_Strict):
+    path: str = "state/mailwatch.json"
+
+
+class ClientsSection(_Strict):
+    dir: str = "clients"
+
+
+class TemplatesSection(_Strict):
+    dir: str = ""  # "" = only the built-in templates
+
+
+class Schedule(_Strict):
+    poll_seconds: int = Field(default=120, ge=10)
+    idle: bool = True
+    evaluate_minutes: int = Field(default=15, ge=1)
+
+
+class Rules(_Strict):
+    """Playbook defaults; a client's [rules] table overrides any key."""
+
+    follow_up_days: list[int] = [3, 7, 14]
+    pause_after_silent_days: int = Field(default=14, ge=1)
+    pause_min_follow_ups: int = Field(default=2, ge=1)
+    reply_within_hours: float = Field(default=24, gt=0)
+    lookback_days: int = Field(default=30, ge=1)
+    send_window: list[str] = ["09:00", "18:00"]
+    # Extra phrases that mark our own message as asking the client for something.
+    request_phrases: list[str] = []
+
+    _window = field_validator("send_window")(check_window)
+
+    @field_validator("follow_up_days")
+    @classmethod
+    def _ladder(cls, value: list[int]) -> list[int]:
+        if not value:
+            raise ValueError("give at least one follow-up step, e.g. [3, 7, 14]")
+        if any(v < 1 for v in value):
+            raise ValueError("each step must be at least 1 business day")
+        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+            raise ValueError(f"steps must grow, each later than the one before: {value}")
+        return value
+
+
+class RulesOverride(_Strict):
+    follow_up_days: list[int] | None = None
+    pause_after_silent_days: int | None = Field(default=None, ge=1)
+    pause_min_follow_ups: int | None = Field(default=None, ge=1)
+    reply_within_hours: float | None = Field(default=None, gt=0)
+    lookback_days: int | None = Field(default=None, ge=1)
+    send_window: list[str] | None = None
+    request_phrases: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _valid_as_rules(self) -> RulesOverride:
+        # Run the same checks as Rules on the keys that are set.
+        Rules(**self.model_dump(exclude_none=True))
+        return self
+
+
+class Contract(_Strict):
+    """Billing terms (read by the billing rules that come next)."""
+
+    fee: float | None = Field(default=None, ge=0)
+    currency: str = "EUR"
+    due_day: int = Field(default=1, ge=1, le=28)
+    payment_terms_days: int | None = Field(default=None, ge=0)
+    late_fee_percent: float | None = Field(default=None, ge=0, le=100)
+    notice_days: int = Field(default=30, ge=0)
+    deposit_percent: float = Field(default=50, ge=0, le=100)
+    channels: list[str] = []
+    posts_per_week: int | None = Field(default=None, ge=0)
+    revisions_per_month: int | None = Field(default=None, ge=0)
+    report_day: int = Field(default=5, ge=1, le=28)
+
+
+class Client(_Strict):
+    name: str
+    emails: list[EmailAddress] = []
+    domains: list[str] = []
+    language: Language = "en"
+    timezone: str = ""  # "" = the owner's time zone
+    rules: RulesOverride = RulesOverride()
+    contract: Contract = Contract()
+    addons: dict[str, float] = {}
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        return check_timezone(value) if value else value
+
+    @field_validator("emails")
+    @classmethod
+    def _emails(cls, value: list[str]) -> list[str]:
+        return [_lower_address(v) for v in value]
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, value: list[str]) -> list[str]:
+        out = []
+        for domain in value:
+            domain = domain.strip().lower().lstrip("@")
+            if not domain or "." not in domain or "@" in domain or " " in domain:
+                raise ValueError(f"{domain!r} is not a mail domain like 'acme.test'")
+            out.append(domain)
+        return out
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Client:
+        if not self.emails and not self.domains:
+            raise ValueError("give the client at least one address in emails (or a domain)")
+        return self
+
+
+class Config(_Strict):
+    owner: Owner
+    imap: Imap | None = None
+    smtp: Smtp | None = None
+    store: StoreSection = StoreSection()
+    clients: ClientsSection = ClientsSection()
+    templates: TemplatesSection = TemplatesSection()
+    schedule: Schedule = Schedule()
+    rules: Rules = Rules()
+
+
+class Settings:
+    """A loaded, validated configuration: the main file plus every client file."""
+
+    def __init__(self, config: Config, clients: dict[str, Client], path: Path) -> None:
+        self.config = config
+        self.clients = clients
+        self.path = path
+        self.base_dir = path.parent
+
+    @property
+    def owner(self) -> Owner:
+        return self.config.owner
+
+    def resolve(self, value: str) -> Path:
+        p = Path(value).expanduser()
+        return p if p.is_absolute() else self.base_dir / p
+
+    @property
+    def store_path(self) -> Path:
+        return self.resolve(self.config.store.path)
+
+    @property
+    def clients_dir(self) -> Path:
+        return self.resolve(self.config.clients.dir)
+
+    @property
+    def template_dir(self) -> Path | None:
+        return self.resolve(self.config.templates.dir) if self.config.templates.dir else None
+
+    def rules_for(self, client_id: str) -> Rules:
+        base = self.config.rules
+        override = self.clients[client_id].rules.model_dump(exclude_none=True)
+        return base.model_copy(update=override) if override else base
+
+    def timezone_for(self, client_id: str) -> str:
+        return self.clients[client_id].timezone or self.owner.timezone

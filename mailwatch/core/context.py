@@ -1,0 +1,66 @@
+"""Everything one client's rules may look at, gathered once per evaluation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cached_property
+from typing import Any
+
+from mailwatch.config.model import Contract, Rules
+from mailwatch.core.calendar import BusinessCalendar
+from mailwatch.core.conversation import Episode, waiting_on_client
+from mailwatch.core.model import DraftView, Evidence, Message
+from mailwatch.core.threads import Thread
+
+
+@dataclass(frozen=True)
+class ClientContext:
+    client_id: str
+    name: str
+    language: str
+    timezone: str
+    primary_email: str
+    rules: Rules
+    contract: Contract
+    calendar: BusinessCalendar
+    threads: tuple[Thread, ...]
+    drafts: tuple[DraftView, ...]
+    now: datetime
+
+    @property
+    def lookback(self) -> timedelta:
+        return timedelta(days=self.rules.lookback_days)
+
+    def is_active(self, thread: Thread) -> bool:
+        """Conversations quiet for longer than the look-back are history: stats only."""
+        return thread.last.date >= self.now - self.lookback
+
+    @cached_property
+    def episodes(self) -> tuple[Episode, ...]:
+        found = []
+        for thread in self.threads:
+            if not self.is_active(thread):
+                continue
+            episode = waiting_on_client(thread, self.now)
+            if episode is not None:
+                found.append(episode)
+        return tuple(found)
+
+    def drafts_for(self, anchor: str) -> list[DraftView]:
+        return [d for d in self.drafts if d.anchor == anchor]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A rule's suggestion: this episode calls for this kind of draft."""
+
+    kind: str
+    step: int | None
+    episode: Episode
+    evidence: Evidence
+    context: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def anchor(self) -> Message:
+        return self.episode.anchor

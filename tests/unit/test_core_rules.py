@@ -1,0 +1,168 @@
+"""The follow-up ladder and the pause notice, on a fixed clock."""
+
+from datetime import timedelta
+
+from mailwatch.core.model import CreateDraft, RecordEvent, WithdrawDraft
+from mailwatch.core.planner import client_status, plan, recheck
+from tests.unit.factories import at, calendar, ctx, draft, msg
+
+
+def creates(actions):
+    return [a for a in actions if isinstance(a, CreateDraft)]
+
+
+def withdraws(actions):
+    return [a for a in actions if isinstance(a, WithdrawDraft)]
+
+
+def test_no_follow_up_before_the_first_step():
+    ask = msg(at(2, 9), asks=True)  # Monday
+    assert creates(plan(ctx([ask], at(5, 8)))) == []  # 2 business days and 23 h
+
+
+def test_first_step_after_three_business_days_replies_in_thread():
+    ask = msg(at(2, 9), asks=True)
+    actions = plan(ctx([ask], at(5, 9)))
+    [create] = creates(actions)
+    assert (create.kind, create.step, create.anchor) == ("follow_up", 1, ask.join_id)
+    assert create.in_reply_to == ask.join_id
+    assert create.references == (ask.join_id,)
+    assert create.subject == "Re: Content calendar for December"
+    assert create.to == ("jane@acme.test",)
+    assert create.evidence.business_days == 3
+    assert "3 business days" in create.evidence.text
+    assert any(isinstance(a, RecordEvent) and a.kind == "threshold" for a in actions)
+
+
+def test_a_message_that_asks_nothing_waits_for_nothing():
+    note = msg(at(2, 9), asks=False)
+    assert plan(ctx([note], at(20, 9))) == []
+
+
+def test_client_reply_ends_the_wait_and_withdraws_the_draft():
+    ask = msg(at(2, 9), asks=True)
+    reply = msg(at(5, 10), "in", reply_to=ask)
+    pending = draft(ask, step=1)
+    actions = plan(ctx([ask, reply], at(6, 9), drafts=(pending,)))
+    assert creates(actions) == []
+    [withdraw] = withdraws(actions)
+    assert withdraw.draft_id == pending.id
+    assert "replied on 2026-11-05" in withdraw.reason
+
+
+def test_an_auto_reply_is_not_an_answer():
+    ask = msg(at(2, 9), asks=True)
+    ooo = msg(at(2, 9, 5), "in", reply_to=ask, not_contact="out-of-office")
+    [create] = creates(plan(ctx([ask, ooo], at(5, 9))))
+    assert create.step == 1
+
+
+def test_missed_steps_collapse_into_the_highest_due():
+    ask = msg(at(2, 9), asks=True)
+    [create] = creates(plan(ctx([ask], at(11, 9), cal=calendar(""))))  # 7 business days
+    assert create.step == 2
+
+
+def test_hand_written_nudge_counts_as_a_step():
+    ask = msg(at(2, 9), asks=True)
+    nudge = msg(at(3, 9), reply_to=ask)
+    assert creates(plan(ctx([ask, nudge], at(5, 9)))) == []
+    [create] = creates(plan(ctx([ask, nudge], at(11, 9), cal=calendar(""))))
+    assert create.step == 2
+    assert create.in_reply_to == nudge.join_id  # the reply goes under the latest message
+
+
+def test_a_step_is_never_drafted_twice():
+    ask = msg(at(2, 9), asks=True)
+    rejected = draft(ask, step=1, status="rejected")
+    assert creates(plan(ctx([ask], at(5, 9), drafts=(rejected,)))) == []
+    [create] = creates(plan(ctx([ask], at(11, 9), drafts=(rejected,), cal=calendar(""))))
+    assert create.step == 2
+
+
+def test_one_open_draft_per_thread_and_unreviewed_ones_are_replaced():
+    ask = msg(at(2, 9), asks=True)
+    old = draft(ask, step=1)
+    actions = plan(ctx([ask], at(11, 9), drafts=(old,), cal=calendar("")))
+    [withdraw] = withdraws(actions)
+    [create] = creates(actions)
+    assert withdraw.draft_id == old.id and create.step == 2 and create.supersedes == old.id
+
+
+def test_an_edited_or_approved_draft_is_left_alone():
+    ask = msg(at(2, 9), asks=True)
+    for kept in (draft(ask, step=1, edited=True), draft(ask, step=1, status="approved")):
+        actions = plan(ctx([ask], at(11, 9), drafts=(kept,), cal=calendar("")))
+        assert creates(actions) == [] and withdraws(actions) == []
+
+
+def test_planning_twice_changes_nothing():
+    ask = msg(at(2, 9), asks=True)
+    [create] = creates(plan(ctx([ask], at(5, 9))))
+    made = draft(ask, step=create.step)
+    assert creates(plan(ctx([ask], at(5, 9), drafts=(made,)))) == []
+
+
+def test_pause_notice_after_two_unanswered_follow_ups_and_fourteen_days():
+    ask = msg(at(2, 9), asks=True)
+    f1 = msg(at(5, 9), asks=True, reply_to=ask)
+    f2 = msg(at(11, 9), asks=True, reply_to=f1)
+    before = ctx([ask, f1, f2], f2.date + timedelta(days=13, hours=23))
+    assert [c.kind for c in creates(plan(before))] == ["follow_up"]  # step 3 still due
+    context = ctx([ask, f1, f2], f2.date + timedelta(days=14))
+    actions = plan(context)
+    [create] = creates(actions)
+    assert create.kind == "pause_notice" and create.step is None
+    assert create.evidence.follow_ups_unanswered == 2
+    assert any(isinstance(a, RecordEvent) and a.kind == "client_silent" for a in actions)
+    status = client_status(context, None, f2.date)
+    assert status.silent and status.waiting_on == "client" and status.follow_ups_unanswered == 2
+
+
+def test_pause_notice_replaces_pending_follow_up_and_stops_the_ladder():
+    ask = msg(at(2, 9), asks=True)
+    f1 = msg(at(5, 9), asks=True, reply_to=ask)
+    f2 = msg(at(11, 9), asks=True, reply_to=f1)
+    step3 = draft(ask, step=3)
+    actions = plan(ctx([ask, f1, f2], at(26, 9), drafts=(step3,)))
+    assert [c.kind for c in creates(actions)] == ["pause_notice"]
+    assert [w.draft_id for w in withdraws(actions)] == [step3.id]
+    pause = draft(ask, kind="pause_notice", step=None, status="rejected")
+    assert creates(plan(ctx([ask, f1, f2], at(30, 9), drafts=(pause,)))) == []
+
+
+def test_pause_when_the_ladder_is_used_up_before_the_minimum():
+    ask = msg(at(2, 9), asks=True)
+    f1 = msg(at(5, 9), asks=True, reply_to=ask)
+    rules = {"follow_up_days": [3], "pause_min_follow_ups": 2}
+    [create] = creates(plan(ctx([ask, f1], at(19, 9), rules=rules)))
+    assert create.kind == "pause_notice"
+
+
+def test_history_beyond_the_look_back_drafts_nothing():
+    ask = msg(at(2, 9), asks=True)
+    context = ctx([ask], ask.date + timedelta(days=31))
+    assert plan(context) == []
+    assert client_status(context, None, ask.date).waiting_on is None
+
+
+def test_future_messages_are_ignored_when_acting_in_the_past():
+    ask = msg(at(2, 9), asks=True)
+    reply = msg(at(20, 9), "in", reply_to=ask)
+    [create] = creates(plan(ctx([ask, reply], at(5, 9))))
+    assert create.step == 1
+
+
+def test_recheck_sees_a_manual_follow_up():
+    ask = msg(at(2, 9), asks=True)
+    nudge = msg(at(5, 10), reply_to=ask)
+    approved = draft(ask, step=1, status="approved")
+    reason = recheck(ctx([ask, nudge], at(5, 11)), approved)
+    assert reason == "You already followed up yourself on 2026-11-05."
+
+
+def test_contact_name_comes_from_the_client_signature():
+    ask = msg(at(2, 9), asks=True)
+    earlier = msg(at(1, 9), "in", from_name="Doe, Jane", subject="Hello")
+    [create] = creates(plan(ctx([earlier, ask], at(5, 9))))
+    assert create.context["contact_name"] == "Jane"
