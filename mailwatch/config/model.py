@@ -8,12 +8,20 @@ checks that span files (an address claimed by two clients, a password source).
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -135,18 +143,29 @@ class _Server(_Strict):
     password_env: str = ""
     password_command: str = ""
     timeout_seconds: float = Field(default=30, gt=0)
+    ca_file: str = ""  # extra CA certificate (PEM) to trust, e.g. for a self-hosted server
 
-    @model_validator(mode="after")
-    def _plaintext_only_on_loopback(self) -> _Server:
-        if self.security == "none" and not is_loopback(self.host):
+    # Field validators rather than one model validator: pydantic skips "after" model
+    # validators when any field fails, which would hide these problems behind a typo
+    # elsewhere in the section, and their errors would not name the key at fault.
+    @field_validator("security")
+    @classmethod
+    def _plaintext_only_on_loopback(cls, value: str, info: ValidationInfo) -> str:
+        host = info.data.get("host")  # absent when the host itself is invalid
+        if value == "none" and isinstance(host, str) and not is_loopback(host):
             raise ValueError(
-                f"security = 'none' sends your password in clear text; it is only allowed "
-                f"for a server on this machine (127.0.0.1, ::1, localhost), not {self.host!r}. "
-                "Use 'ssl' or 'starttls'"
+                f"'none' sends your password in clear text, and {host!r} is not on this "
+                "machine; use 'ssl' or 'starttls', since 'none' is only allowed for "
+                "127.0.0.1, ::1 or localhost"
             )
-        if self.password_env and self.password_command:
+        return value
+
+    @field_validator("password_command")
+    @classmethod
+    def _one_password_source(cls, value: str, info: ValidationInfo) -> str:
+        if value and info.data.get("password_env"):
             raise ValueError("set password_env or password_command, not both")
-        return self
+        return value
 
 
 class Imap(_Server):
@@ -206,7 +225,7 @@ class Rules(_Strict):
             raise ValueError("give at least one follow-up step, e.g. [3, 7, 14]")
         if any(v < 1 for v in value):
             raise ValueError("each step must be at least 1 business day")
-        if any(b <= a for a, b in zip(value, value[1:], strict=False)):
+        if any(b <= a for a, b in itertools.pairwise(value)):
             raise ValueError(f"steps must grow, each later than the one before: {value}")
         return value
 
@@ -251,7 +270,7 @@ class Client(_Strict):
     timezone: str = ""  # "" = the owner's time zone
     rules: RulesOverride = RulesOverride()
     contract: Contract = Contract()
-    addons: dict[str, float] = {}
+    addons: dict[str, Annotated[float, Field(ge=0)]] = {}  # add-on name -> price
 
     @field_validator("timezone")
     @classmethod
