@@ -25,7 +25,7 @@ from mailwatch.core.model import (
     RecordEvent,
     WithdrawDraft,
 )
-from mailwatch.core.threads import Thread, reply_subject
+from mailwatch.core.threads import Thread, reply_subject, strip_reply_prefixes
 from mailwatch.core.tracking import median_or_none, response_hours, waiting_state
 from mailwatch.rules import RULES
 from mailwatch.rules.pause_notice import is_silent
@@ -128,7 +128,7 @@ def _create(ctx: ClientContext, proposal: Proposal, supersedes: str | None) -> C
     context = {
         "client_name": ctx.name,
         "contact_name": contact_name(ctx),
-        "subject": thread.first.subject,
+        "subject": strip_reply_prefixes(thread.first.subject),
         **proposal.context,
     }
     return CreateDraft(

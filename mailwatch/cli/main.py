@@ -1,0 +1,154 @@
+"""mailwatch's command line. Exit codes: 0 done, 2 usage or configuration error, 1 other."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from mailwatch.cli import queue as queue_commands
+from mailwatch.cli import show
+from mailwatch.cli.runtime import Runtime, setup_logging
+from mailwatch.errors import MailwatchError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config", "config_path", type=click.Path(path_type=Path), envvar="MAILWATCH_CONFIG",
+    default="config.toml", show_default=True, help="The main configuration file.",
+)
+@click.option(
+    "--now", metavar="ISO-8601",
+    help="Act as if it were this moment (e.g. 2026-11-27T10:00, read in your time zone).",
+)
+@click.option(
+    "--log-level", default="warning", show_default=True,
+    type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+)
+@click.option("--log-json", is_flag=True, help="Log as JSON lines (for log collectors).")
+@click.version_option(package_name="mailwatch")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, now: str | None, log_level: str,
+        log_json: bool) -> None:
+    """Watch your client mailbox, draft calm follow-ups, send only what you approve."""
+    setup_logging(log_level, log_json)
+    ctx.obj = Runtime(config_path, now)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite files that already exist.")
+def init(directory: Path, force: bool) -> None:
+    """Write a commented config.toml and clients/example.toml into DIRECTORY."""
+    from mailwatch.config.init import init_directory
+
+    for path in init_directory(directory, force=force):
+        click.echo(f"wrote {path}")
+    click.echo(
+        f"\nNext: edit {directory / 'config.toml'} and the files in {directory / 'clients'}, then run\n"
+        f"  mailwatch --config {directory / 'config.toml'} check-config"
+    )
+
+
+@cli.command("check-config")
+@click.option("--offline", is_flag=True, help="Do not connect to the mail servers.")
+@click.pass_obj
+def check_config(rt: Runtime, offline: bool) -> None:
+    """Check the configuration; unless --offline, log in to IMAP and SMTP too."""
+    from mailwatch.cli.checks import check_servers
+    from mailwatch.config.init import summary
+
+    settings = rt.settings
+    if not offline:
+        check_servers(settings, echo=click.echo)
+    click.echo(summary(settings))
+    click.echo("\nThe configuration is valid.")
+
+
+@cli.command()
+@click.pass_obj
+def sync(rt: Runtime) -> None:
+    """Read new mail from INBOX and Sent."""
+    with rt.app() as app:
+        report = app.sync()
+        show.sync_report(report)
+
+
+@cli.command()
+@click.pass_obj
+def evaluate(rt: Runtime) -> None:
+    """Run the rules and queue drafts for your approval."""
+    with rt.app() as app:
+        show.evaluate_report(app, app.evaluate())
+
+
+@cli.command()
+@click.pass_obj
+def send(rt: Runtime) -> None:
+    """Send approved drafts (inside each client's send window)."""
+    with rt.app() as app:
+        app.sync()  # the re-check before sending needs the latest mail
+        show.send_report(app, app.send_blocking())
+
+
+@cli.command()
+@click.pass_obj
+def tick(rt: Runtime) -> None:
+    """One cycle: sync, evaluate, send."""
+    with rt.app() as app:
+        show.sync_report(app.sync())
+        show.evaluate_report(app, app.evaluate())
+        show.send_report(app, app.send_blocking())
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def status(rt: Runtime, as_json: bool) -> None:
+    """One line per client: last contact, who is waiting, response times."""
+    with rt.app(readonly=True) as app:
+        rows = app.statuses()
+        if as_json:
+            click.echo(json.dumps([r.to_json() for r in rows], indent=2))
+            return
+        show.status_table(app, rows)
+
+
+@cli.command()
+@click.option("--keep", type=click.Path(path_type=Path), help="Keep the demo's files here.")
+def demo(keep: Path | None) -> None:
+    """Try mailwatch on a made-up agency mailbox, on real local mail servers."""
+    from mailwatch.demo.run import run_demo
+
+    run_demo(keep)
+
+
+cli.add_command(queue_commands.queue)
+
+
+def main() -> None:
+    try:
+        cli.main(standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except MailwatchError as exc:
+        click.echo(f"mailwatch: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # an unexpected failure still reads as a sentence
+        click.echo(
+            f"mailwatch: something unexpected went wrong: {exc!r}.\n"
+            "Nothing was sent. Run again with --log-level debug to see more, and report it "
+            "if it repeats.",
+            err=True,
+        )
+        if "--log-level" in sys.argv and "debug" in sys.argv:
+            raise
+        sys.exit(1)

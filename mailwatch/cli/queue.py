@@ -1,0 +1,127 @@
+"""`mailwatch queue ...`: review, approve, reject and edit drafts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from mailwatch.cli.format import draft_json, kind_label, when
+from mailwatch.cli.runtime import Runtime
+from mailwatch.cli.show import console
+from mailwatch.core.model import FAILED, OPEN_STATUSES
+from mailwatch.drafts.approval import change_draft
+from mailwatch.errors import UsageError
+
+
+@click.group()
+def queue() -> None:
+    """Drafts waiting for you: list, show, approve, reject, edit."""
+
+
+@queue.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include sent, rejected and withdrawn.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_obj
+def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
+    """The drafts that still need you (or all of them with --all)."""
+    with rt.app(readonly=True) as app:
+        drafts = app.store.drafts()
+        if not show_all:
+            drafts = [d for d in drafts if d["status"] in OPEN_STATUSES or d["status"] == FAILED]
+        if as_json:
+            click.echo(json.dumps([draft_json(d) for d in drafts], indent=2, ensure_ascii=False))
+            return
+        if not drafts:
+            click.echo("No drafts waiting. " + ("" if show_all else "(--all shows past ones.)"))
+            return
+        zone = app.settings.owner.timezone
+        table = Table()
+        for column in ("#", "Client", "Draft", "Status", "To", "Subject", "Why", "Created"):
+            table.add_column(column, overflow="fold")
+        for d in drafts:
+            name = app.settings.clients[d["client"]].name if d["client"] in app.settings.clients \
+                else d["client"]
+            table.add_row(d["id"], name, kind_label(d), d["status"], ", ".join(d["to"]),
+                          d["subject"], d["reason"]["text"], when(d["created_at"], zone))
+        console().print(table)
+        click.echo("Read one with `mailwatch queue show ID`; approve with "
+                   "`mailwatch queue approve ID`.")
+
+
+@queue.command()
+@click.argument("draft_id")
+@click.pass_obj
+def show(rt: Runtime, draft_id: str) -> None:
+    """Everything about one draft: why, to whom, the text, its history."""
+    with rt.app(readonly=True) as app:
+        d = app.store.draft(draft_id)
+        zone = app.settings.owner.timezone
+        click.echo(f"Draft #{d['id']} ({kind_label(d)}), version {d['version']}: {d['status']}")
+        click.echo(f"Why:      {d['reason']['text']}")
+        click.echo(f"To:       {', '.join(d['to'])}")
+        click.echo(f"Subject:  {d['subject']}")
+        if d.get("in_reply_to"):
+            click.echo(f"Replying: {d['in_reply_to']}")
+        if d.get("error"):
+            click.echo(f"Problem:  {d['error']}")
+        click.echo("-" * 60)
+        click.echo(d["body"].rstrip())
+        click.echo("-" * 60)
+        for entry in d.get("history", []):
+            note = f" — {entry['note']}" if entry.get("note") else ""
+            click.echo(f"{when(entry['at'], zone)}  {entry['action']} by {entry['by']} "
+                       f"(v{entry['version']}){note}")
+
+
+def _decide(rt: Runtime, draft_id: str, change: str, **kw: object) -> dict:
+    with rt.app() as app:
+        return change_draft(app.store, draft_id, change, by="owner (command line)",  # type: ignore[arg-type]
+                            now=app.clock.now(), **kw)  # type: ignore[arg-type]
+
+
+@queue.command()
+@click.argument("draft_id")
+@click.option("--version", "version", type=int,
+              help="Only approve if the draft is still at this version.")
+@click.pass_obj
+def approve(rt: Runtime, draft_id: str, version: int | None) -> None:
+    """Approve a draft; it goes out at the next send, inside the client's hours."""
+    d = _decide(rt, draft_id, "approve", expected_version=version)
+    click.echo(f"Approved #{draft_id} ({kind_label(d)} to {', '.join(d['to'])}). "
+               "It goes out at the next send inside the client's sending hours.")
+
+
+@queue.command()
+@click.argument("draft_id")
+@click.option("--note", default="", help="Why (kept in the client's record).")
+@click.pass_obj
+def reject(rt: Runtime, draft_id: str, note: str) -> None:
+    """Reject a draft: it will not be sent, and its step is not drafted again."""
+    _decide(rt, draft_id, "reject", note=note)
+    click.echo(f"Rejected #{draft_id}. It will not be sent.")
+
+
+@queue.command()
+@click.argument("draft_id")
+@click.option("--body-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Take the new text from this file instead of opening $EDITOR.")
+@click.pass_obj
+def edit(rt: Runtime, draft_id: str, body_file: Path | None) -> None:
+    """Change a draft's text (in $EDITOR, or from --body-file); approve it again after."""
+    with rt.app(readonly=True) as app:
+        current = app.store.draft(draft_id)["body"]
+    if body_file is not None:
+        body = body_file.read_text(encoding="utf-8")
+    else:
+        body = click.edit(current, extension=".txt")
+        if body is None:
+            raise UsageError("The editor closed without saving; the draft is unchanged.")
+    if body.strip() == current.strip():
+        click.echo(f"No change to #{draft_id}.")
+        return
+    d = _decide(rt, draft_id, "edit", body=body)
+    click.echo(f"Saved #{draft_id} as version {d['version']}. It needs your approval again: "
+               f"`mailwatch queue approve {draft_id}`.")

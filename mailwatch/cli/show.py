@@ -1,0 +1,130 @@
+"""Printing what a command did, in sentences and tables a non-programmer can read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from mailwatch.cli.format import ago, hours, kind_label, when
+from mailwatch.core.model import OPEN_STATUSES, PENDING, ClientStatus
+from mailwatch.pipeline.app import App
+from mailwatch.pipeline.evaluate import EvaluateReport
+from mailwatch.pipeline.send import SendReport
+from mailwatch.pipeline.sync import SyncReport
+
+
+def console() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def sync_report(report: SyncReport) -> None:
+    parts = [f"{f.folder}: {plural(f.new, 'new message')}" for f in report.folders]
+    click.echo("Synced. " + "; ".join(parts) + ".")
+    if report.quarantined:
+        click.echo(
+            f"{plural(report.quarantined, 'message')} could not be read and "
+            f"{'was' if report.quarantined == 1 else 'were'} set aside (see `mailwatch status`)."
+        )
+    for folder in report.folders:
+        if folder.renumbered:
+            click.echo(
+                f"The server renumbered {folder.folder}; messages were matched again by "
+                "Message-ID, nothing is drafted twice."
+            )
+
+
+def evaluate_report(app: App, report: EvaluateReport) -> None:
+    if report.created:
+        click.echo(f"{plural(len(report.created), 'new draft')} waiting for your approval:")
+        for draft_id in report.created:
+            draft = app.store.draft(draft_id)
+            name = app.settings.clients[draft["client"]].name
+            click.echo(f"  #{draft_id} {kind_label(draft)} to {name}: {draft['subject']}")
+        click.echo("Review them with `mailwatch queue list`.")
+    else:
+        click.echo("No new drafts.")
+    if report.withdrawn:
+        click.echo(f"{plural(len(report.withdrawn), 'draft')} withdrawn (no longer needed):")
+        for draft_id in report.withdrawn:
+            draft = app.store.draft(draft_id)
+            click.echo(f"  #{draft_id}: {draft.get('withdrawn_reason', '')}")
+
+
+def send_report(app: App, report: SendReport) -> None:
+    zone = app.settings.owner.timezone
+    for draft_id in report.sent:
+        draft = app.store.draft(draft_id)
+        click.echo(f"Sent #{draft_id} to {', '.join(draft['to'])}: {draft['subject']}")
+        if draft.get("refused"):
+            for address, reply in draft["refused"].items():
+                click.echo(f"  but {address} was refused: {reply}")
+    for draft_id in report.withdrawn:
+        draft = app.store.draft(draft_id)
+        click.echo(f"Not sent #{draft_id}, withdrawn: {draft.get('withdrawn_reason', '')}")
+    for draft_id, opening in report.waiting_for_window.items():
+        click.echo(
+            f"#{draft_id} is approved and waits for the client's sending hours "
+            f"(from {when(opening, zone)} your time)."
+        )
+    for draft_id in report.retrying:
+        draft = app.store.draft(draft_id)
+        click.echo(f"#{draft_id} will be tried again later ({draft.get('error', '')}).")
+    for draft_id in report.failed:
+        draft = app.store.draft(draft_id)
+        click.echo(f"#{draft_id} FAILED: {draft.get('error', '')}")
+    for draft_id in report.unresolved:
+        click.echo(
+            f"#{draft_id}: the connection broke while sending; mailwatch is checking "
+            "whether it went out before trying again (it will never send it twice)."
+        )
+    if not any([report.sent, report.withdrawn, report.waiting_for_window, report.retrying,
+                report.failed, report.unresolved]):
+        click.echo("Nothing approved to send.")
+
+
+def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
+    now = app.clock.now()
+    zone = app.settings.owner.timezone
+    table = Table(title=f"Clients at {when(now, zone)}", title_justify="left")
+    for column in ("Client", "Last from them", "Last from you", "Waiting on", "Follow-ups",
+                   "Your median reply", "Their median reply"):
+        table.add_column(column)
+    for row in rows:
+        waiting = "—"
+        if row.waiting_on == "owner":
+            waiting = f"YOU, since {ago(row.waiting_since, now)}" if row.waiting_since else "you"
+        elif row.waiting_on == "client":
+            waiting = f"them, since {ago(row.waiting_since, now)}" if row.waiting_since else "them"
+        if row.silent:
+            waiting += " (silent)"
+        table.add_row(
+            f"{row.name} ({row.client})",
+            when(row.last_inbound, zone),
+            when(row.last_outbound, zone),
+            waiting,
+            str(row.follow_ups_unanswered or "—"),
+            hours(row.owner_response_hours_median),
+            hours(row.client_response_hours_median),
+        )
+    out = console()
+    out.print(table)
+    drafts = app.store.drafts(statuses=OPEN_STATUSES)
+    pending = [d for d in drafts if d["status"] == PENDING]
+    if pending:
+        out.print(f"{plural(len(pending), 'draft')} waiting for your approval: "
+                  "`mailwatch queue list`.")
+    quarantined = app.store.quarantined()
+    if quarantined:
+        out.print(f"{plural(len(quarantined), 'message')} could not be read and "
+                  f"{'is' if len(quarantined) == 1 else 'are'} set aside (nothing was lost):")
+        for entry in quarantined[-10:]:
+            out.print(f"  {entry['folder']} UID {entry['uid']}: {entry['reason']}")
+        if len(quarantined) > 10:
+            out.print(f"  ... and {len(quarantined) - 10} more.")

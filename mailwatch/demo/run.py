@@ -1,0 +1,151 @@
+"""Run the demo: real local IMAP and SMTP servers, the real pipeline, a fixed moment."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from mailwatch.cli import show
+from mailwatch.cli.format import when
+from mailwatch.clock import FixedClock
+from mailwatch.config.loader import load_settings
+from mailwatch.demo.scenario import CLIENTS, CONFIG, OWNER, demo_moment, seeds
+from mailwatch.drafts.approval import change_draft
+from mailwatch.lab.account import Account, imap_login
+from mailwatch.pipeline.app import App
+from mailwatch.store import Store
+
+
+def _title(text: str) -> None:
+    click.echo()
+    click.secho(f"== {text} ==", bold=True)
+
+
+@contextlib.contextmanager
+def imap_server(root: Path) -> Iterator[tuple[object, str]]:
+    """A private Dovecot when installed, else the embedded pure-Python pymap."""
+    from mailwatch.lab.dovecot import Dovecot
+
+    if Dovecot.available():
+        with Dovecot(root / "dovecot") as server:
+            yield server, "Dovecot (a private instance, on this machine only)"
+        return
+    from mailwatch.lab.pymap_server import PymapServer
+
+    with PymapServer() as server:
+        yield server, "pymap (embedded; install dovecot-imapd for the real thing)"
+
+
+def run_demo(keep: Path | None) -> None:
+    from mailwatch.lab.mta import LocalMTA
+
+    base = keep or Path(tempfile.mkdtemp(prefix="mailwatch-demo-"))
+    if keep is not None and (keep / "config.toml").exists():
+        shutil.rmtree(keep / "state", ignore_errors=True)
+    base.mkdir(parents=True, exist_ok=True)
+    now = demo_moment(datetime.now(UTC))
+    try:
+        with imap_server(base) as (server, label):
+            account: Account = server.account("sam")  # type: ignore[attr-defined]
+            with LocalMTA(local_mailboxes={OWNER[1]: (account, "INBOX")}) as mta:
+                _run(base, server, label, account, mta, now)
+    finally:
+        if keep is None:
+            shutil.rmtree(base, ignore_errors=True)
+    if keep is not None:
+        click.echo(
+            f"\nThe demo's files are in {base}. The mail servers have stopped, but you can "
+            f"still read the state:\n  mailwatch --config {base / 'config.toml'} "
+            f"--now {now.isoformat()} status\n  mailwatch --config {base / 'config.toml'} "
+            "queue list --all"
+        )
+
+
+def _write_config(base: Path, account: Account, smtp_port: int) -> Path:
+    (base / "clients").mkdir(exist_ok=True)
+    config = base / "config.toml"
+    config.write_text(CONFIG.format(imap_port=account.port, imap_user=account.username,
+                                    smtp_port=smtp_port))
+    for client_id, text in CLIENTS.items():
+        (base / "clients" / f"{client_id}.toml").write_text(text)
+    os.environ["MAILWATCH_DEMO_PASSWORD"] = account.password
+    return config
+
+
+def _run(base: Path, server: object, label: str, account: Account, mta, now: datetime) -> None:
+    config = _write_config(base, account, mta.port)
+    _title("mailwatch demo")
+    click.echo(f"IMAP server: {label} on 127.0.0.1:{account.port}")
+    click.echo(f"SMTP server: aiosmtpd on 127.0.0.1:{mta.port}")
+    click.echo(f"Config:      {config}")
+    batch = seeds(now)
+    for folder in ("INBOX", "Sent"):
+        server.append_many(account, folder,  # type: ignore[attr-defined]
+                           [(s.raw, s.when) for s in batch if s.folder == folder])
+    click.echo(f"Seeded a small agency mailbox: {len(batch)} messages, 3 clients.")
+    settings = load_settings(config)
+    zone = settings.owner.timezone
+    click.echo(f"The demo acts as if it were {when(now, zone)} ({zone}), like `--now`.")
+
+    with Store(settings.store_path) as store:
+        app = App(settings, store, FixedClock(now))
+        try:
+            _title("mailwatch tick: sync, evaluate, send")
+            show.sync_report(app.sync())
+            report = app.evaluate()
+            show.evaluate_report(app, report)
+            show.send_report(app, app.send_blocking())
+
+            _title("mailwatch status")
+            show.status_table(app, app.statuses())
+
+            drafts = store.drafts()
+            _title("The drafts, waiting for your approval")
+            for draft in drafts:
+                click.echo(f"#{draft['id']} to {', '.join(draft['to'])} — {draft['subject']}")
+                click.echo(f"   why: {draft['reason']['text']}")
+            first = next(d for d in drafts if d["client"] == "acme")
+            _title(f"mailwatch queue show {first['id']}")
+            click.echo(first["body"].rstrip())
+
+            _title(f"mailwatch queue approve {first['id']}, then mailwatch send")
+            change_draft(store, first["id"], "approve", by="owner (demo)", now=now)
+            click.echo(f"Approved #{first['id']}.")
+            app.sync()
+            show.send_report(app, app.send_blocking())
+            _show_delivery(mta, account, app.sent_folder(), store.draft(first["id"]))
+
+            _title("mailwatch tick again at the same moment: nothing changes")
+            app.sync()
+            again = app.evaluate()
+            click.echo(f"{len(again.created)} new drafts, {len(again.withdrawn)} withdrawn; "
+                       "nothing is ever drafted or sent twice.")
+            click.echo("\nOther drafts stay in the queue until you approve, edit or reject them.")
+        finally:
+            app.close()
+
+
+def _show_delivery(mta, account: Account, sent_folder: str, draft: dict) -> None:
+    delivered = [d for d in mta.deliveries if d.message_id == draft["message_id"]]
+    for delivery in delivered:
+        click.echo(f"The SMTP server accepted it for {', '.join(delivery.rcpt_tos)} "
+                   "(your own address gets an envelope-only copy: the proof it went out).")
+    client = imap_login(account)
+    try:
+        client.select_folder(sent_folder, readonly=True)
+        uids = client.search(["HEADER", "Subject", "December content calendar"])
+        fields = b"BODY.PEEK[HEADER.FIELDS (SUBJECT MESSAGE-ID IN-REPLY-TO)]"
+        click.echo(f"In your {sent_folder} folder, the conversation now reads:")
+        for _uid, data in sorted(client.fetch(uids, [fields]).items()):
+            header = next(v for k, v in data.items() if k.startswith(b"BODY[")).decode()
+            lines = [line for line in header.splitlines() if line.strip()]
+            click.echo("   " + " | ".join(lines))
+    finally:
+        client.logout()

@@ -1,0 +1,1 @@
+"""Drafts: rendering from templates, the approval lifecycle, and the message we send."""

@@ -1,0 +1,92 @@
+"""Every change the owner makes to a draft goes through `change_draft`.
+
+Today the command line calls it; the approval digest will call the same
+function, so the rules (who, which version, which states) live in one place.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from mailwatch.core.model import APPROVED, FAILED, PENDING, REJECTED, WITHDRAWN
+from mailwatch.errors import DraftStateError
+from mailwatch.store import Store
+
+Change = Literal["approve", "reject", "edit", "withdraw"]
+
+# Which statuses each change may start from, and where it leads.
+_FROM: dict[str, frozenset[str]] = {
+    # A failed draft can be approved again (to resend) or edited, never silently retried.
+    "approve": frozenset({PENDING, FAILED}),
+    "reject": frozenset({PENDING, APPROVED, FAILED}),
+    "edit": frozenset({PENDING, APPROVED, FAILED}),
+    "withdraw": frozenset({PENDING, APPROVED}),
+}
+_TO = {"approve": APPROVED, "reject": REJECTED, "edit": PENDING, "withdraw": WITHDRAWN}
+_PAST = {"approve": "approved", "reject": "rejected", "edit": "edited", "withdraw": "withdrawn"}
+
+
+def history_entry(
+    at: datetime, action: str, by: str, version: int, note: str = ""
+) -> dict[str, Any]:
+    entry = {"at": at.isoformat(), "action": action, "by": by, "version": version}
+    if note:
+        entry["note"] = note
+    return entry
+
+
+def change_draft(
+    store: Store,
+    draft_id: str,
+    change: Change,
+    *,
+    by: str,
+    now: datetime,
+    expected_version: int | None = None,
+    body: str | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    """Apply one owner decision to a draft and record it; returns the updated draft.
+
+    `expected_version` binds an approval to the exact text the owner saw: if the
+    draft was edited since, the approval is refused.
+    """
+    draft = store.draft(draft_id)
+    status = draft["status"]
+    if status not in _FROM[change]:
+        raise DraftStateError(
+            f"Draft {draft_id} is {status}; it cannot be {_PAST[change]}.",
+            "See its history with `mailwatch queue show " + str(draft_id) + "`.",
+        )
+    if expected_version is not None and expected_version != draft["version"]:
+        raise DraftStateError(
+            f"Draft {draft_id} has changed since you saw it (version {expected_version}, "
+            f"now {draft['version']}).",
+            f"Read it again with `mailwatch queue show {draft_id}`, then decide.",
+        )
+    fields: dict[str, Any] = {"status": _TO[change], "updated_at": now.isoformat()}
+    if status == FAILED:
+        fields.update(error=None, stage=None, retry_at=None, attempts=[])
+    version = draft["version"]
+    if change == "edit":
+        if body is None or not body.strip():
+            raise DraftStateError(
+                "An edit needs the new text; an empty draft cannot be sent.",
+                "Write the text in the editor, or use --body-file FILE.",
+            )
+        version += 1
+        fields.update(body=body if body.endswith("\n") else body + "\n", version=version, edited=True)
+        # New text, new message: whatever was prepared for the old text is void.
+        fields.update(message_id=None, raw=None)
+    history = [*draft.get("history", []), history_entry(now, _PAST[change], by, version, note)]
+    fields["history"] = history
+    with store.batch():
+        store.update_draft(draft_id, fields)
+        store.record_event(
+            draft["client"],
+            f"draft_{_PAST[change]}",
+            now,
+            {"draft": draft_id, "by": by, "version": version, **({"note": note} if note else {})},
+        )
+    return {**draft, **fields}

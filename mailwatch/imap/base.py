@@ -1,0 +1,70 @@
+"""The mailbox interface the pipeline uses. It only reads, and appends our own copies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True, slots=True)
+class FolderStatus:
+    uidvalidity: int
+    uidnext: int
+    messages: int
+    highestmodseq: int | None = None  # only when the server offers CONDSTORE
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMessage:
+    uid: int
+    header: bytes  # just the header fields the parser needs (BODY.PEEK[HEADER.FIELDS ...])
+    internaldate: datetime | None  # aware; when the server received it
+    size: int = 0
+    gm_msgid: int | None = None  # Gmail's stable id, when offered
+
+
+class Mailbox(Protocol):
+    """Read-only view of the owner's mailbox, plus APPEND of our own sent copies."""
+
+    def connect(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def sent_folder(self) -> str:
+        """The Sent folder: from config, else SPECIAL-USE \\Sent, else common names."""
+        ...
+
+    def status(self, folder: str) -> FolderStatus: ...
+
+    def uids_after(self, folder: str, last_uid: int) -> list[int]:
+        """UIDs greater than `last_uid`, ascending."""
+        ...
+
+    def fetch_headers(self, folder: str, uids: Sequence[int]) -> list[FetchedMessage]: ...
+
+    def fetch_text(self, folder: str, uids: Sequence[int], limit: int) -> dict[int, bytes]:
+        """The first `limit` bytes of each message's body (after the header)."""
+        ...
+
+    def find_message_id(self, folder: str, message_id: str) -> list[int]: ...
+
+    def append(self, folder: str, raw: bytes, when: datetime) -> None: ...
+
+
+def compress_uids(uids: Iterable[int]) -> str:
+    """'1:3,7,9:10' for [1, 2, 3, 7, 9, 10]: servers cap command length (Dovecot 64 KB)."""
+    ordered = sorted(set(uids))
+    if not ordered:
+        raise ValueError("no UIDs")
+    parts: list[str] = []
+    start = prev = ordered[0]
+    for uid in ordered[1:]:
+        if uid == prev + 1:
+            prev = uid
+            continue
+        parts.append(f"{start}:{prev}" if prev != start else str(start))
+        start = prev = uid
+    parts.append(f"{start}:{prev}" if prev != start else str(start))
+    return ",".join(parts)

@@ -1,0 +1,217 @@
+"""The real mailbox: imapclient, read-only, PEEK only, batched, CONDSTORE when offered.
+
+imapclient is blocking and not thread-safe: one ImapMailbox per thread (the
+daemon runs it in `asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import ssl
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import imapclient
+from imapclient.exceptions import IMAPClientError, LoginError
+
+from mailwatch.config.model import Imap, is_loopback
+from mailwatch.errors import AuthenticationFailed, ConnectionFailed, UsageError
+from mailwatch.imap.base import FetchedMessage, FolderStatus, compress_uids
+from mailwatch.parse.fields import HEADER_FIELDS
+
+log = logging.getLogger("mailwatch.imap")
+
+_HEADER_ITEM = ("BODY.PEEK[HEADER.FIELDS (" + " ".join(HEADER_FIELDS).upper() + ")]").encode()
+
+
+def tls_context(ca_file: str = "") -> ssl.SSLContext:
+    context = ssl.create_default_context(cafile=ca_file or None)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    return context
+
+
+def _find_item(data: dict[bytes, object], prefix: bytes) -> bytes:
+    """The value of a BODY[...] item, whatever exact key the server echoed back.
+
+    Servers upper-case or reorder the field list (pymap sorts it), so match on the prefix.
+    """
+    for key, value in data.items():
+        if isinstance(key, bytes) and key.startswith(prefix):
+            return value if isinstance(value, bytes) else b""
+    return b""
+
+
+def _aware(value: object) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class ImapMailbox:
+    def __init__(self, config: Imap, password: str, *, ca_file: str = "") -> None:
+        if config.security == "none" and not is_loopback(config.host):
+            # The config check refuses this too; this is the last line of defence.
+            raise UsageError(f"Refusing a plain-text IMAP connection to {config.host}.")
+        self.config = config
+        self._password = password
+        self._ca_file = ca_file
+        self._client: imapclient.IMAPClient | None = None
+        self._selected: str | None = None
+        self.capabilities: frozenset[str] = frozenset()
+
+    # -- connection -------------------------------------------------------------------
+
+    def connect(self) -> None:
+        cfg = self.config
+        where = f"{cfg.host}:{cfg.port}"
+        try:
+            client = imapclient.IMAPClient(
+                cfg.host,
+                port=cfg.port,
+                ssl=cfg.security == "ssl",
+                ssl_context=tls_context(self._ca_file) if cfg.security == "ssl" else None,
+                timeout=cfg.timeout_seconds,
+            )
+            if cfg.security == "starttls":
+                client.starttls(tls_context(self._ca_file))
+        except (OSError, IMAPClientError, ssl.SSLError) as exc:
+            raise ConnectionFailed(
+                f"Cannot reach the IMAP server {where}: {exc}.",
+                "Check [imap] host, port and security, and your network connection.",
+            ) from exc
+        client.normalise_times = False  # keep INTERNALDATE's zone: we work in UTC
+        try:
+            client.login(cfg.username, self._password)
+        except LoginError as exc:
+            self._safe_logout(client)
+            raise AuthenticationFailed(
+                f"The IMAP server {where} refused the login for {cfg.username!r}.",
+                "Check [imap] username and the password source (password_env / "
+                "password_command). Some providers need an app password.",
+            ) from exc
+        except (OSError, IMAPClientError) as exc:
+            self._safe_logout(client)
+            raise ConnectionFailed(f"The IMAP server {where} dropped the login: {exc}.") from exc
+        self.capabilities = frozenset(c.decode().upper() for c in client.capabilities())
+        if "CONDSTORE" in self.capabilities:
+            try:
+                client.enable("CONDSTORE")
+            except IMAPClientError:  # some servers list it but refuse ENABLE
+                self.capabilities -= {"CONDSTORE"}
+        self._client = client
+        self._selected = None
+        log.info("connected to %s as %s (%s)", where, cfg.username, cfg.security)
+
+    @staticmethod
+    def _safe_logout(client: imapclient.IMAPClient) -> None:
+        try:
+            client.logout()
+        except (OSError, IMAPClientError):
+            pass
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._safe_logout(self._client)
+        self._client = None
+        self._selected = None
+
+    @property
+    def client(self) -> imapclient.IMAPClient:
+        if self._client is None:
+            self.connect()
+        assert self._client is not None
+        return self._client
+
+    def _select(self, folder: str) -> None:
+        if self._selected != folder:
+            # Read-only: the owner's \Seen flags and everything else stay as they are.
+            self.client.select_folder(folder, readonly=True)
+            self._selected = folder
+
+    # -- folders ----------------------------------------------------------------------
+
+    def sent_folder(self) -> str:
+        if self.config.sent:
+            if not self.client.folder_exists(self.config.sent):
+                raise UsageError(
+                    f"The IMAP folder {self.config.sent!r} named in [imap] sent does not exist.",
+                    "Fix the name, or set sent = \"\" to find the Sent folder automatically.",
+                )
+            return self.config.sent
+        found = self.client.find_special_folder(imapclient.SENT)
+        if not found:
+            raise UsageError(
+                "Could not find your Sent folder (no \\Sent marker and no usual name).",
+                "Set [imap] sent to its name, e.g. sent = \"Sent Items\".",
+            )
+        return found
+
+    def status(self, folder: str) -> FolderStatus:
+        items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
+        if "CONDSTORE" in self.capabilities:
+            items.append(b"HIGHESTMODSEQ")
+        data = self.client.folder_status(folder, items)
+        modseq = data.get(b"HIGHESTMODSEQ")
+        return FolderStatus(
+            uidvalidity=int(data[b"UIDVALIDITY"]),
+            uidnext=int(data[b"UIDNEXT"]),
+            messages=int(data[b"MESSAGES"]),
+            highestmodseq=int(modseq) if modseq is not None else None,
+        )
+
+    def uids_after(self, folder: str, last_uid: int) -> list[int]:
+        self._select(folder)
+        uids = self.client.search(["UID", f"{last_uid + 1}:*"])
+        # "UID n:*" returns the newest message even when n is past it: drop those.
+        return sorted(uid for uid in uids if uid > last_uid)
+
+    def fetch_headers(self, folder: str, uids: Sequence[int]) -> list[FetchedMessage]:
+        if not uids:
+            return []
+        self._select(folder)
+        items = [_HEADER_ITEM, b"INTERNALDATE", b"RFC822.SIZE"]
+        gmail = "X-GM-EXT-1" in self.capabilities
+        if gmail:
+            items.append(b"X-GM-MSGID")
+        response = self.client.fetch(compress_uids(uids), items)
+        out = []
+        for uid, data in response.items():
+            out.append(
+                FetchedMessage(
+                    uid=int(uid),
+                    header=_find_item(data, b"BODY[HEADER.FIELDS"),
+                    internaldate=_aware(data.get(b"INTERNALDATE")),
+                    size=int(data.get(b"RFC822.SIZE") or 0),
+                    gm_msgid=int(data[b"X-GM-MSGID"]) if gmail and b"X-GM-MSGID" in data else None,
+                )
+            )
+        return sorted(out, key=lambda m: m.uid)
+
+    def fetch_text(self, folder: str, uids: Sequence[int], limit: int) -> dict[int, bytes]:
+        if not uids:
+            return {}
+        self._select(folder)
+        response = self.client.fetch(compress_uids(uids), [f"BODY.PEEK[TEXT]<0.{limit}>".encode()])
+        return {int(uid): _find_item(data, b"BODY[TEXT]") for uid, data in response.items()}
+
+    def find_message_id(self, folder: str, message_id: str) -> list[int]:
+        self._select(folder)
+        found = set(self.client.search(["HEADER", "Message-ID", message_id]))
+        # Outlook rewrites Message-ID and keeps ours in this header.
+        found.update(
+            self.client.search(["HEADER", "X-Microsoft-Original-Message-ID", message_id])
+        )
+        return sorted(found)
+
+    def append(self, folder: str, raw: bytes, when: datetime) -> None:
+        self.client.append(folder, raw, flags=[imapclient.SEEN], msg_time=when)
+        if self._selected == folder:
+            # Re-select so that a read-only view sees the new message.
+            self._selected = None
+
+    def noop(self) -> None:
+        try:
+            self.client.noop()
+        except (OSError, IMAPClientError, socket.timeout) as exc:
+            raise ConnectionFailed(f"The IMAP connection was lost: {exc}.") from exc

@@ -1,0 +1,134 @@
+"""An in-memory mailbox with the same behaviour as the real one (for unit tests).
+
+The contract tests in tests/integration/test_mailbox_contract.py run the same
+checks against this fake and against ImapMailbox on Dovecot.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from mailwatch.imap.base import FetchedMessage, FolderStatus
+from mailwatch.parse.fields import HEADER_FIELDS, select_header_fields
+
+_SPLIT = re.compile(rb"\r?\n\r?\n")
+
+
+@dataclass
+class _Stored:
+    raw: bytes
+    internaldate: datetime
+    flags: set[str] = field(default_factory=set)
+
+
+@dataclass
+class _Folder:
+    uidvalidity: int
+    next_uid: int = 1
+    modseq: int = 1
+    messages: dict[int, _Stored] = field(default_factory=dict)
+
+
+def split_message(raw: bytes) -> tuple[bytes, bytes]:
+    """(header block with its final line break, body), as an IMAP server splits them."""
+    match = _SPLIT.search(raw)
+    if match is None:
+        return raw, b""
+    return raw[: match.start()] + raw[match.start() : match.end()][:2], raw[match.end() :]
+
+
+class MemoryMailbox:
+    def __init__(self, folders: Sequence[str] = ("INBOX", "Sent"), sent: str = "Sent") -> None:
+        self.folders = {name: _Folder(uidvalidity=1000 + i) for i, name in enumerate(folders)}
+        self._sent = sent
+        self.connected = False
+        self.connects = 0
+        self.capabilities = frozenset({"IMAP4REV1", "IDLE", "CONDSTORE", "UIDPLUS"})
+
+    # -- helpers for tests ------------------------------------------------------------
+
+    def deliver(self, folder: str, raw: bytes, when: datetime | None = None) -> int:
+        box = self.folders[folder]
+        uid = box.next_uid
+        box.next_uid += 1
+        box.modseq += 1
+        box.messages[uid] = _Stored(raw, (when or datetime.now(UTC)).astimezone(UTC))
+        return uid
+
+    def renumber(self, folder: str) -> None:
+        """Simulate a server that rebuilt its index: new UIDVALIDITY, new UIDs."""
+        box = self.folders[folder]
+        stored = [box.messages[uid] for uid in sorted(box.messages)]
+        box.uidvalidity += 1
+        box.messages = {i + 1: m for i, m in enumerate(stored)}
+        box.next_uid = len(stored) + 1
+        box.modseq += 1
+
+    # -- Mailbox interface ------------------------------------------------------------
+
+    def connect(self) -> None:
+        self.connected = True
+        self.connects += 1
+
+    def close(self) -> None:
+        self.connected = False
+
+    def _box(self, folder: str) -> _Folder:
+        if not self.connected:
+            self.connect()
+        return self.folders[folder]
+
+    def sent_folder(self) -> str:
+        return self._sent
+
+    def status(self, folder: str) -> FolderStatus:
+        box = self._box(folder)
+        return FolderStatus(box.uidvalidity, box.next_uid, len(box.messages), box.modseq)
+
+    def uids_after(self, folder: str, last_uid: int) -> list[int]:
+        return sorted(uid for uid in self._box(folder).messages if uid > last_uid)
+
+    def fetch_headers(self, folder: str, uids: Sequence[int]) -> list[FetchedMessage]:
+        box = self._box(folder)
+        out = []
+        for uid in sorted(set(uids)):
+            if uid in box.messages:
+                stored = box.messages[uid]
+                header, _ = split_message(stored.raw)
+                out.append(
+                    FetchedMessage(
+                        uid=uid,
+                        header=select_header_fields(header, HEADER_FIELDS),
+                        internaldate=stored.internaldate,
+                        size=len(stored.raw),
+                    )
+                )
+        return out
+
+    def fetch_text(self, folder: str, uids: Sequence[int], limit: int) -> dict[int, bytes]:
+        box = self._box(folder)
+        return {
+            uid: split_message(box.messages[uid].raw)[1][:limit]
+            for uid in uids
+            if uid in box.messages
+        }
+
+    def find_message_id(self, folder: str, message_id: str) -> list[int]:
+        box = self._box(folder)
+        found = []
+        needle = message_id.strip().lower().encode()
+        for uid, stored in box.messages.items():
+            header, _ = split_message(stored.raw)
+            for line in re.split(rb"\r?\n(?![ \t])", header):
+                name, _, value = line.partition(b":")
+                if name.strip().lower() in (b"message-id", b"x-microsoft-original-message-id"):
+                    if value.strip().lower() == needle:
+                        found.append(uid)
+        return sorted(found)
+
+    def append(self, folder: str, raw: bytes, when: datetime) -> None:
+        uid = self.deliver(folder, raw, when)
+        self.folders[folder].messages[uid].flags.add("\\Seen")

@@ -1,0 +1,173 @@
+"""One mailwatch instance: settings, store, clock and adapters, wired together.
+
+The CLI builds one per command; the daemon keeps one alive, so the message
+index is built once and then only grows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import time
+from functools import cached_property
+from typing import Any
+
+from mailwatch.clock import Clock
+from mailwatch.config.model import Settings, parse_hhmm
+from mailwatch.core.attribution import Directory
+from mailwatch.core.calendar import BusinessCalendar
+from mailwatch.core.model import SENT, ClientStatus
+from mailwatch.core.planner import recheck
+from mailwatch.drafts.render import Renderer
+from mailwatch.errors import UsageError
+from mailwatch.imap.base import Mailbox
+from mailwatch.pipeline.evaluate import (
+    EvaluateReport,
+    build_context,
+    draft_view,
+    evaluate,
+    statuses,
+)
+from mailwatch.pipeline.index import MessageIndex
+from mailwatch.pipeline.send import Sender, SendReport
+from mailwatch.pipeline.sync import SyncReport, sync_mailbox
+from mailwatch.smtp.base import Outbox
+from mailwatch.store import Store
+
+
+class App:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        *,
+        mailbox: Mailbox | None = None,
+        outbox: Outbox | None = None,
+        renderer: Renderer | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self._mailbox = mailbox
+        self._outbox = outbox
+        self.renderer = renderer or Renderer(settings.template_dir)
+        self._index: MessageIndex | None = None
+        self._index_loads = -1
+        self._sent_folder: str | None = None
+
+    # -- adapters, created on first use -----------------------------------------------
+
+    @property
+    def mailbox(self) -> Mailbox:
+        if self._mailbox is None:
+            from mailwatch.config.secrets import resolve_password
+            from mailwatch.imap.client import ImapMailbox
+
+            imap = self.settings.config.imap
+            if imap is None:
+                raise UsageError(
+                    f"{self.settings.path} has no [imap] section, so there is no mailbox to read.",
+                    "Add [imap] (see config.example.toml), or try `mailwatch demo`.",
+                )
+            self._mailbox = ImapMailbox(imap, resolve_password(imap, section="imap"),
+                                        ca_file=self._ca_file(imap.ca_file))
+        return self._mailbox
+
+    @property
+    def outbox(self) -> Outbox:
+        if self._outbox is None:
+            from mailwatch.config.secrets import resolve_password
+            from mailwatch.smtp.client import SmtpOutbox
+
+            smtp = self.settings.config.smtp
+            if smtp is None:
+                raise UsageError(
+                    f"{self.settings.path} has no [smtp] section, so nothing can be sent.",
+                    "Add [smtp] (see config.example.toml).",
+                )
+            self._outbox = SmtpOutbox(smtp, resolve_password(smtp, section="smtp"),
+                                      ca_file=self._ca_file(smtp.ca_file))
+        return self._outbox
+
+    def _ca_file(self, value: str) -> str:
+        return str(self.settings.resolve(value)) if value else ""
+
+    def close(self) -> None:
+        if self._mailbox is not None:
+            self._mailbox.close()
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        owner = self.settings.owner
+        hours: tuple[time, time] = (parse_hhmm(owner.work_hours[0]), parse_hhmm(owner.work_hours[1]))
+        return BusinessCalendar.for_country(owner.timezone, owner.workdays, hours, owner.country)
+
+    @cached_property
+    def directory(self) -> Directory:
+        clients = self.settings.clients
+        return Directory(
+            self.settings.owner.addresses,
+            {cid: c.emails for cid, c in clients.items()},
+            {cid: c.domains for cid, c in clients.items()},
+        )
+
+    @property
+    def index(self) -> MessageIndex:
+        if self._index is None or self._index_loads != self.store.loads:
+            index = MessageIndex(self.directory)
+            index.add_records(self.store.messages())
+            self._index, self._index_loads = index, self.store.loads
+        return self._index
+
+    def request_phrases(self) -> list[str]:
+        phrases = list(self.settings.config.rules.request_phrases)
+        for client in self.settings.clients.values():
+            phrases.extend(client.rules.request_phrases or [])
+        return sorted(set(phrases))
+
+    def sent_folder(self) -> str:
+        if self._sent_folder is None:
+            self._sent_folder = self.mailbox.sent_folder()
+        return self._sent_folder
+
+    def folders(self) -> list[str]:
+        imap = self.settings.config.imap
+        return [imap.inbox if imap else "INBOX", self.sent_folder()]
+
+    # -- the pipeline -----------------------------------------------------------------
+
+    def sync(self) -> SyncReport:
+        index = self.index  # build before syncing, so new records are added once
+        report = sync_mailbox(
+            self.mailbox, self.store, self.folders(), self.clock.now(), self.request_phrases()
+        )
+        if self._index_loads == self.store.loads:
+            index.add_records(report.new_records)
+        return report
+
+    def _refresh_sent_drafts(self) -> MessageIndex:
+        index = self.index
+        index.set_sent_drafts(self.store.drafts(statuses=[SENT]))
+        return index
+
+    def evaluate(self) -> EvaluateReport:
+        index = self._refresh_sent_drafts()
+        return evaluate(self.settings, self.store, index, self.renderer, self.calendar,
+                        self.clock.now())
+
+    def recheck(self, draft: dict[str, Any]) -> str | None:
+        index = self._refresh_sent_drafts()
+        ctx = build_context(self.settings, draft["client"], index, [draft], self.calendar,
+                            self.clock.now())
+        return recheck(ctx, draft_view(draft))
+
+    async def send(self) -> SendReport:
+        return await Sender(self).run()
+
+    def send_blocking(self) -> SendReport:
+        return asyncio.run(self.send())
+
+    def statuses(self) -> list[ClientStatus]:
+        index = self._refresh_sent_drafts()
+        return statuses(self.settings, index, self.store.drafts(), self.calendar,
+                        self.clock.now())

@@ -1,0 +1,198 @@
+"""Run the rules for every client and carry out the plan they return."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from mailwatch.config.model import Settings
+from mailwatch.core.calendar import BusinessCalendar
+from mailwatch.core.context import ClientContext
+from mailwatch.core.model import (
+    PENDING,
+    WITHDRAWN,
+    Action,
+    ClientStatus,
+    CreateDraft,
+    DraftView,
+    RecordEvent,
+    WithdrawDraft,
+)
+from mailwatch.core.planner import client_status, plan
+from mailwatch.core.threads import build_threads
+from mailwatch.core.tracking import STATS_DAYS
+from mailwatch.drafts.approval import history_entry
+from mailwatch.drafts.render import Renderer
+from mailwatch.pipeline.index import MessageIndex
+from mailwatch.store import Store
+
+log = logging.getLogger("mailwatch.rules")
+
+
+@dataclass
+class EvaluateReport:
+    created: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    events: int = 0
+
+
+def draft_view(doc: dict[str, Any]) -> DraftView:
+    return DraftView(
+        id=doc["id"],
+        client=doc["client"],
+        kind=doc["kind"],
+        step=doc.get("step"),
+        status=doc["status"],
+        anchor=doc["anchor"],
+        edited=bool(doc.get("edited")),
+        message_id=doc.get("message_id"),
+        in_reply_to=doc.get("in_reply_to"),
+        references=tuple(doc.get("references") or ()),
+        sent_at=datetime.fromisoformat(doc["sent_at"]) if doc.get("sent_at") else None,
+    )
+
+
+def build_context(
+    settings: Settings,
+    client_id: str,
+    index: MessageIndex,
+    drafts: Sequence[dict[str, Any]],
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> ClientContext:
+    client = settings.clients[client_id]
+    rules = settings.rules_for(client_id)
+    # Enough history for the look-back and the 90-day response-time medians.
+    since = now - timedelta(days=max(rules.lookback_days, STATS_DAYS) + 1)
+    messages = index.window(client_id, since, now)
+    return ClientContext(
+        client_id=client_id,
+        name=client.name,
+        language=client.language,
+        timezone=settings.timezone_for(client_id),
+        primary_email=client.emails[0] if client.emails else "",
+        rules=rules,
+        contract=client.contract,
+        calendar=calendar,
+        threads=tuple(build_threads(messages)),
+        drafts=tuple(draft_view(d) for d in drafts if d["client"] == client_id),
+        now=now,
+    )
+
+
+def statuses(
+    settings: Settings,
+    index: MessageIndex,
+    drafts: Sequence[dict[str, Any]],
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> list[ClientStatus]:
+    out = []
+    for client_id in sorted(settings.clients):
+        ctx = build_context(settings, client_id, index, drafts, calendar, now)
+        out.append(client_status(ctx, *index.last_contact(client_id, now)))
+    return out
+
+
+class PlanApplier:
+    """Carries out the core's decisions against the store, in one atomic write."""
+
+    def __init__(self, settings: Settings, store: Store, renderer: Renderer, now: datetime) -> None:
+        self.settings = settings
+        self.store = store
+        self.renderer = renderer
+        self.now = now
+        self.report = EvaluateReport()
+
+    def apply(self, actions: Sequence[Action]) -> None:
+        for action in actions:
+            if isinstance(action, WithdrawDraft):
+                self._withdraw(action)
+            elif isinstance(action, CreateDraft):
+                self._create(action)
+            elif isinstance(action, RecordEvent):
+                if self.store.record_event(
+                    action.client, action.kind, action.at, action.data, key=action.key
+                ):
+                    self.report.events += 1
+
+    def _withdraw(self, action: WithdrawDraft) -> None:
+        draft = self.store.draft(action.draft_id)
+        history = [
+            *draft.get("history", []),
+            history_entry(self.now, "withdrawn", "mailwatch", draft["version"], action.reason),
+        ]
+        self.store.update_draft(
+            action.draft_id,
+            {"status": WITHDRAWN, "history": history, "updated_at": self.now.isoformat(),
+             "withdrawn_reason": action.reason},
+        )
+        self.store.record_event(
+            draft["client"], "draft_withdrawn", self.now,
+            {"draft": action.draft_id, "by": "mailwatch", "reason": action.reason},
+        )
+        self.report.withdrawn.append(action.draft_id)
+        log.info("withdrew draft %s: %s", action.draft_id, action.reason)
+
+    def _create(self, action: CreateDraft) -> None:
+        client = self.settings.clients[action.client]
+        owner = self.settings.owner
+        context = {
+            **action.context,
+            "owner": {"name": owner.name, "business": owner.business, "signature": owner.signature},
+            "language": client.language,
+        }
+        body = self.renderer.render(
+            client.language, action.kind, context, timezone=self.settings.timezone_for(action.client)
+        )
+        draft_id = self.store.next_draft_id()
+        draft = {
+            "id": draft_id,
+            "client": action.client,
+            "kind": action.kind,
+            "step": action.step,
+            "status": PENDING,
+            "version": 1,
+            "edited": False,
+            "anchor": action.anchor,
+            "to": list(action.to),
+            "subject": action.subject,
+            "body": body,
+            "in_reply_to": action.in_reply_to,
+            "references": list(action.references),
+            "reason": action.evidence.to_dict(),
+            "created_at": self.now.isoformat(),
+            "updated_at": self.now.isoformat(),
+            "supersedes": action.supersedes,
+            "history": [history_entry(self.now, "drafted", "mailwatch", 1, action.evidence.text)],
+            "message_id": None,
+            "sent_at": None,
+        }
+        self.store.insert_draft(draft)
+        self.store.record_event(
+            action.client, "draft_created", self.now,
+            {"draft": draft_id, "kind": action.kind, "step": action.step,
+             "reason": action.evidence.text},
+        )
+        self.report.created.append(draft_id)
+        log.info("drafted %s %s for %s", action.kind, draft_id, action.client)
+
+
+def evaluate(
+    settings: Settings,
+    store: Store,
+    index: MessageIndex,
+    renderer: Renderer,
+    calendar: BusinessCalendar,
+    now: datetime,
+) -> EvaluateReport:
+    applier = PlanApplier(settings, store, renderer, now)
+    with store.batch():
+        drafts = store.drafts()  # a client's plan only touches that client's drafts
+        for client_id in sorted(settings.clients):
+            ctx = build_context(settings, client_id, index, drafts, calendar, now)
+            applier.apply(plan(ctx))
+    return applier.report

@@ -1,0 +1,125 @@
+"""Stored records turned into the core's Messages, grouped by client and sorted by date.
+
+Built once per process (and again only when another process rewrote the
+state), then grown as new mail arrives, so a quiet cycle does not walk the
+whole mailbox.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right, insort
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from mailwatch.core.attribution import Directory
+from mailwatch.core.model import SENT, Message
+
+
+def to_message(record: dict[str, Any], directory: Directory) -> Message:
+    attribution = directory.attribute(record.get("from"), record.get("to", []), record.get("cc", []))
+    return Message(
+        key=record["key"],
+        join_id=record["jid"],
+        in_reply_to=record.get("irt"),
+        references=tuple(record.get("refs") or ()),
+        subject=record.get("subject", ""),
+        date=datetime.fromisoformat(record["date"]),
+        direction=attribution.direction,
+        client=attribution.client,
+        counterparts=attribution.counterparts,
+        from_name=record.get("from_name", ""),
+        not_contact=record.get("nc"),
+        asks=record.get("asks"),
+        snippet=record.get("snippet", ""),
+    )
+
+
+def sent_draft_message(draft: dict[str, Any]) -> Message | None:
+    """A draft we sent, as an outbound message, until its copy is synced from Sent."""
+    if draft.get("status") != SENT or not draft.get("message_id") or not draft.get("sent_at"):
+        return None
+    return Message(
+        key=f"draft/{draft['id']}",
+        join_id=draft["message_id"],
+        in_reply_to=draft.get("in_reply_to"),
+        references=tuple(draft.get("references") or ()),
+        subject=draft.get("subject", ""),
+        date=datetime.fromisoformat(draft["sent_at"]),
+        direction="out",
+        client=draft["client"],
+        counterparts=tuple(draft.get("to") or ()),
+        asks=True,  # a follow-up or a pause notice asks for an answer
+    )
+
+
+class _ClientMessages:
+    __slots__ = ("dates", "messages")
+
+    def __init__(self) -> None:
+        self.dates: list[tuple[datetime, str]] = []
+        self.messages: dict[tuple[datetime, str], Message] = {}
+
+    def add(self, message: Message) -> None:
+        key = (message.date, message.key)
+        if key not in self.messages:
+            insort(self.dates, key)
+            self.messages[key] = message
+
+
+class MessageIndex:
+    def __init__(self, directory: Directory) -> None:
+        self.directory = directory
+        self._clients: dict[str, _ClientMessages] = {}
+        self._virtual: dict[str, Message] = {}
+        self.size = 0
+
+    def add_records(self, records: Iterable[dict[str, Any]]) -> None:
+        for record in records:
+            message = to_message(record, self.directory)
+            self.size += 1
+            if message.client is not None:
+                self._clients.setdefault(message.client, _ClientMessages()).add(message)
+
+    def set_sent_drafts(self, drafts: Iterable[dict[str, Any]]) -> None:
+        """Sent drafts stand in for their Sent copies (deduplicated by Message-ID)."""
+        self._virtual = {}
+        for draft in drafts:
+            message = sent_draft_message(draft)
+            if message is not None:
+                self._virtual[message.key] = message
+
+    def window(self, client: str, since: datetime, until: datetime) -> list[Message]:
+        bucket = self._clients.get(client)
+        found: list[Message] = []
+        if bucket is not None:
+            lo = bisect_left(bucket.dates, (since, ""))
+            hi = bisect_right(bucket.dates, (until, "\uffff"))
+            found = [bucket.messages[k] for k in bucket.dates[lo:hi]]
+        found.extend(
+            m for m in self._virtual.values() if m.client == client and since <= m.date <= until
+        )
+        return found
+
+    def last_contact(self, client: str, now: datetime) -> tuple[datetime | None, datetime | None]:
+        """The latest real client message and the latest message of ours, up to `now`."""
+        last_in: datetime | None = None
+        last_out: datetime | None = None
+        bucket = self._clients.get(client)
+        if bucket is not None:
+            hi = bisect_right(bucket.dates, (now, "\uffff"))
+            for key in reversed(bucket.dates[:hi]):
+                message = bucket.messages[key]
+                if not message.is_contact:
+                    continue
+                if message.direction == "in" and last_in is None:
+                    last_in = message.date
+                elif message.direction == "out" and last_out is None:
+                    last_out = message.date
+                if last_in and last_out:
+                    break
+        for message in self._virtual.values():
+            if message.client == client and message.date <= now:
+                if last_out is None or message.date > last_out:
+                    last_out = message.date
+        return last_in, last_out

@@ -1,0 +1,260 @@
+"""Send approved drafts: inside the send window, re-checked, exactly once.
+
+The protocol, step by step (each state change is an atomic store write):
+
+1. `approved` -> `sending`: a Message-ID and the exact bytes are stored first.
+2. Just before DATA the draft is marked `stage = data`: from here on, a crash
+   leaves it unknown whether the server took the message.
+3. The server's 250 -> `sent`. Then, if we file our own copies, APPEND to Sent
+   and mark it filed.
+
+After a crash a draft still `sending` is resolved by looking for its
+Message-ID in the mailbox: the Sent copy the server files itself, or the
+envelope-only copy to the owner (`bcc_self`), both exist only if the server
+accepted the message. Found: it is `sent`. Not found and DATA never started:
+send again. Not found after DATA: wait `proof_wait_seconds` for a slow server
+to file it, then send again. With no possible proof, it is never sent twice:
+the draft fails and the owner decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from mailwatch.core.model import APPROVED, FAILED, SENDING, SENT, WITHDRAWN
+from mailwatch.drafts.approval import history_entry
+from mailwatch.drafts.compose import build_message, message_bytes, new_message_id
+from mailwatch.errors import AuthenticationFailed, ConnectionFailed
+from mailwatch.faults import crash_point
+from mailwatch.smtp.base import DeliveryUnknown, PermanentFailure, TemporaryFailure
+
+if TYPE_CHECKING:
+    from mailwatch.pipeline.app import App
+
+log = logging.getLogger("mailwatch.smtp")
+
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_MAX = timedelta(hours=1)
+GIVE_UP_AFTER = timedelta(days=3)
+
+
+@dataclass
+class SendReport:
+    sent: list[str] = field(default_factory=list)
+    withdrawn: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    retrying: list[str] = field(default_factory=list)
+    waiting_for_window: dict[str, datetime] = field(default_factory=dict)
+    unresolved: list[str] = field(default_factory=list)
+
+
+def _hhmm(value: str) -> time:
+    hours, minutes = value.split(":")
+    return time(int(hours), int(minutes))
+
+
+class Sender:
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.settings = app.settings
+        self.store = app.store
+        self.now = app.clock.now()
+        self.report = SendReport()
+
+    # -- state changes ----------------------------------------------------------------
+
+    def _update(self, draft: dict[str, Any], fields: dict[str, Any], action: str = "",
+                note: str = "", event: dict[str, Any] | None = None) -> dict[str, Any]:
+        if action:
+            fields["history"] = [
+                *draft.get("history", []),
+                history_entry(self.now, action, "mailwatch", draft["version"], note),
+            ]
+        fields["updated_at"] = self.now.isoformat()
+        with self.store.batch():
+            self.store.update_draft(draft["id"], fields)
+            if event is not None:
+                self.store.record_event(draft["client"], f"draft_{action}", self.now,
+                                        {"draft": draft["id"], **event})
+        draft.update(fields)
+        return draft
+
+    # -- the pass ---------------------------------------------------------------------
+
+    async def run(self) -> SendReport:
+        for draft in self.store.drafts(statuses=[SENDING]):
+            await self._resume(draft)
+        for draft in self.store.drafts(statuses=[SENT]):
+            if self.settings.config.smtp and self.settings.config.smtp.save_to_sent \
+                    and not draft.get("filed"):
+                await self._file_copy(draft)
+        for draft in self.store.drafts(statuses=[APPROVED]):
+            await self._send_approved(draft)
+        return self.report
+
+    async def _send_approved(self, draft: dict[str, Any]) -> None:
+        retry_at = draft.get("retry_at")
+        if retry_at and datetime.fromisoformat(retry_at) > self.now:
+            self.report.retrying.append(draft["id"])
+            return
+        client_id = draft["client"]
+        if client_id not in self.settings.clients:
+            self._update(draft, {"status": FAILED, "error": "client no longer configured"},
+                         "failed", f"The client {client_id!r} is no longer in your client files.",
+                         {"reason": "client removed"})
+            self.report.failed.append(draft["id"])
+            return
+        rules = self.settings.rules_for(client_id)
+        window = (_hhmm(rules.send_window[0]), _hhmm(rules.send_window[1]))
+        zone = self.settings.timezone_for(client_id)
+        if not self.app.calendar.in_window(self.now, zone, window):
+            opening = self.app.calendar.next_window_opening(self.now, zone, window)
+            self.report.waiting_for_window[draft["id"]] = opening
+            return
+        reason = self.app.recheck(draft)
+        if reason:
+            self._update(draft, {"status": WITHDRAWN, "withdrawn_reason": reason}, "withdrawn",
+                         reason, {"reason": reason})
+            self.report.withdrawn.append(draft["id"])
+            return
+        if not draft.get("message_id"):
+            self._prepare(draft)
+        else:
+            self._update(draft, {"status": SENDING, "stage": "prepared",
+                                 "stage_at": self.now.isoformat()})
+        crash_point("send.before_smtp")
+        await self._transmit(draft)
+
+    def _prepare(self, draft: dict[str, Any]) -> None:
+        owner = self.settings.owner
+        message_id = new_message_id(owner)
+        raw = message_bytes(build_message(draft, owner, message_id, self.now))
+        # Identity and bytes are durable before the server hears of them.
+        self._update(draft, {
+            "status": SENDING,
+            "message_id": message_id,
+            "raw": base64.b64encode(raw).decode(),
+            "stage": "prepared",
+            "stage_at": self.now.isoformat(),
+        })
+
+    def _recipients(self, draft: dict[str, Any]) -> list[str]:
+        smtp = self.settings.config.smtp
+        recipients = list(draft["to"])
+        if smtp is not None and smtp.bcc_self and self.settings.owner.email not in recipients:
+            recipients.append(self.settings.owner.email)  # envelope only: the proof copy
+        return recipients
+
+    async def _transmit(self, draft: dict[str, Any]) -> None:
+        raw = base64.b64decode(draft["raw"])
+
+        def before_data() -> None:
+            self._update(draft, {"stage": "data", "stage_at": self.now.isoformat()})
+            crash_point("send.before_data")
+
+        try:
+            delivery = await self.app.outbox.send(
+                self.settings.owner.email, self._recipients(draft), raw, before_data
+            )
+        except PermanentFailure as exc:
+            self._failed(draft, exc.reply, exc.refused)
+            return
+        except (TemporaryFailure, ConnectionFailed, AuthenticationFailed) as exc:
+            self._retry_later(draft, str(exc))
+            return
+        except DeliveryUnknown as exc:
+            log.warning("draft %s: %s; will look for proof before any retry", draft["id"], exc)
+            self.report.unresolved.append(draft["id"])
+            return
+        crash_point("send.after_smtp")
+        refused = {a: r for a, r in delivery.refused.items() if a != self.settings.owner.email}
+        note = "Sent." + (
+            " Not delivered to: " + "; ".join(f"{a} ({r})" for a, r in refused.items())
+            if refused else ""
+        )
+        self._mark_sent(draft, note, refused)
+        await self._file_copy(draft)
+
+    def _mark_sent(self, draft: dict[str, Any], note: str, refused: dict[str, str]) -> None:
+        self._update(
+            draft,
+            {"status": SENT, "sent_at": self.now.isoformat(), "stage": None, "refused": refused},
+            "sent", note, {"message_id": draft["message_id"], "refused": refused},
+        )
+        self.report.sent.append(draft["id"])
+        log.info("sent draft %s to %s", draft["id"], ", ".join(draft["to"]))
+
+    def _failed(self, draft: dict[str, Any], reply: str, refused: dict[str, str]) -> None:
+        self._update(draft, {"status": FAILED, "error": reply, "refused": refused, "stage": None},
+                     "failed", f"The mail server refused it: {reply}", {"reply": reply})
+        self.report.failed.append(draft["id"])
+
+    def _retry_later(self, draft: dict[str, Any], reason: str) -> None:
+        attempts = [*draft.get("attempts", []), {"at": self.now.isoformat(), "error": reason}]
+        first = datetime.fromisoformat(attempts[0]["at"])
+        if self.now - first > GIVE_UP_AFTER:
+            self._failed(draft, f"still failing after {len(attempts)} attempts: {reason}", {})
+            return
+        delay = min(RETRY_FIRST * 2 ** (len(attempts) - 1), RETRY_MAX)
+        self._update(draft, {"status": APPROVED, "stage": None, "attempts": attempts,
+                             "retry_at": (self.now + delay).isoformat(), "error": reason},
+                     "retry", f"Will try again after {delay}: {reason}")
+        self.report.retrying.append(draft["id"])
+        log.warning("draft %s: %s; retrying in %s", draft["id"], reason, delay)
+
+    # -- after a crash ----------------------------------------------------------------
+
+    def _proof_folders(self) -> list[str]:
+        smtp = self.settings.config.smtp
+        folders = []
+        if smtp is not None and not smtp.save_to_sent:
+            folders.append(self.app.sent_folder())  # the server files its own copy
+        if smtp is not None and smtp.bcc_self:
+            folders.append(self.settings.config.imap.inbox if self.settings.config.imap else "INBOX")
+        return folders
+
+    async def _find(self, folder: str, message_id: str) -> bool:
+        uids = await asyncio.to_thread(self.app.mailbox.find_message_id, folder, message_id)
+        return bool(uids)
+
+    async def _resume(self, draft: dict[str, Any]) -> None:
+        message_id = draft["message_id"]
+        folders = self._proof_folders()
+        for folder in folders:
+            if await self._find(folder, message_id):
+                self._mark_sent(draft, f"Confirmed sent: found in {folder} after a restart.", {})
+                await self._file_copy(draft)
+                return
+        if draft.get("stage") != "data":
+            await self._transmit(draft)  # never reached DATA: nothing can have gone out
+            return
+        if not folders:
+            self._failed(draft, "unknown whether it went out (the connection broke during "
+                         "sending and this mailbox gives no proof); check your Sent folder "
+                         "and approve it again to resend", {})
+            return
+        stage_at = datetime.fromisoformat(draft["stage_at"])
+        wait = timedelta(seconds=self.settings.config.smtp.proof_wait_seconds)  # type: ignore[union-attr]
+        if self.now - stage_at < wait:
+            self.report.unresolved.append(draft["id"])
+            return
+        log.warning("draft %s: no copy found %s after sending; sending again",
+                    draft["id"], self.now - stage_at)
+        await self._transmit(draft)
+
+    async def _file_copy(self, draft: dict[str, Any]) -> None:
+        smtp = self.settings.config.smtp
+        if smtp is None or not smtp.save_to_sent or draft.get("filed"):
+            return
+        crash_point("send.before_append")
+        sent = self.app.sent_folder()
+        if not await self._find(sent, draft["message_id"]):
+            raw = base64.b64decode(draft["raw"])
+            when = datetime.fromisoformat(draft["sent_at"])
+            await asyncio.to_thread(self.app.mailbox.append, sent, raw, when)
+        self._update(draft, {"filed": True})

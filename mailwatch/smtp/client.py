@@ -1,0 +1,151 @@
+"""The real outbox: aiosmtplib, TLS chosen explicitly, per-recipient results read.
+
+aiosmtplib's default upgrades to TLS only if the server offers STARTTLS and
+otherwise silently sends in clear text; here the security setting decides, and
+clear text is only possible towards this machine (checked by the config too).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from collections.abc import Sequence
+
+import aiosmtplib
+
+from mailwatch.config.model import Smtp, is_loopback
+from mailwatch.errors import AuthenticationFailed, UsageError
+from mailwatch.imap.client import tls_context
+from mailwatch.smtp.base import (
+    BeforeData,
+    Delivery,
+    DeliveryUnknown,
+    PermanentFailure,
+    TemporaryFailure,
+)
+
+log = logging.getLogger("mailwatch.smtp")
+
+
+def _reply(code: int, message: str) -> str:
+    return f"{code} {message}".strip()
+
+
+class SmtpOutbox:
+    def __init__(self, config: Smtp, password: str, *, ca_file: str = "") -> None:
+        if config.security == "none" and not is_loopback(config.host):
+            raise UsageError(f"Refusing a plain-text SMTP connection to {config.host}.")
+        self.config = config
+        self._password = password
+        self._ca_file = ca_file
+
+    def _client(self) -> aiosmtplib.SMTP:
+        cfg = self.config
+        return aiosmtplib.SMTP(
+            hostname=cfg.host,
+            port=cfg.port,
+            use_tls=cfg.security == "ssl",
+            start_tls=cfg.security == "starttls",  # never "if offered"
+            tls_context=tls_context(self._ca_file) if cfg.security != "none" else None,
+            timeout=cfg.timeout_seconds,
+        )
+
+    async def check(self) -> str:
+        """Connect and log in, nothing more (for `check-config`)."""
+        smtp = self._client()
+        try:
+            await self._open(smtp)
+            return f"{self.config.host}:{self.config.port}"
+        finally:
+            await self._close(smtp)
+
+    async def _open(self, smtp: aiosmtplib.SMTP) -> None:
+        where = f"{self.config.host}:{self.config.port}"
+        try:
+            await smtp.connect()
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(f"cannot connect to {where}: {exc}") from exc
+        if self.config.username:
+            try:
+                await smtp.login(self.config.username, self._password)
+            except aiosmtplib.SMTPAuthenticationError as exc:
+                raise AuthenticationFailed(
+                    f"The SMTP server {where} refused the login for {self.config.username!r}.",
+                    "Check [smtp] username and its password source; some providers need "
+                    "an app password.",
+                ) from exc
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                raise TemporaryFailure(f"login to {where} failed: {exc}") from exc
+
+    @staticmethod
+    async def _close(smtp: aiosmtplib.SMTP) -> None:
+        try:
+            if smtp.is_connected:
+                await smtp.quit()
+        except (aiosmtplib.SMTPException, OSError):
+            smtp.close()
+
+    async def send(
+        self,
+        sender: str,
+        recipients: Sequence[str],
+        raw: bytes,
+        before_data: BeforeData | None = None,
+    ) -> Delivery:
+        smtp = self._client()
+        await self._open(smtp)
+        try:
+            return await self._transaction(smtp, sender, recipients, raw, before_data)
+        finally:
+            await self._close(smtp)
+
+    async def _transaction(
+        self,
+        smtp: aiosmtplib.SMTP,
+        sender: str,
+        recipients: Sequence[str],
+        raw: bytes,
+        before_data: BeforeData | None,
+    ) -> Delivery:
+        try:
+            await smtp.mail(sender)
+        except aiosmtplib.SMTPResponseException as exc:
+            raise _failure(exc.code, _reply(exc.code, exc.message)) from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            raise TemporaryFailure(f"connection lost before sending: {exc}") from exc
+        accepted: list[str] = []
+        refused: dict[str, str] = {}
+        for recipient in recipients:
+            try:
+                await smtp.rcpt(recipient)
+                accepted.append(recipient)
+            except aiosmtplib.SMTPRecipientRefused as exc:
+                refused[recipient] = _reply(exc.code, exc.message)
+            except (aiosmtplib.SMTPException, OSError) as exc:
+                raise TemporaryFailure(f"connection lost before sending: {exc}") from exc
+        if not accepted:
+            worst = "\n".join(f"{a}: {r}" for a, r in refused.items())
+            permanent = all(r.startswith("5") for r in refused.values())
+            cls = PermanentFailure if permanent else TemporaryFailure
+            raise cls(worst, refused)
+        if before_data is not None:
+            result = before_data()
+            if inspect.isawaitable(result):
+                await result
+        try:
+            await smtp.data(raw)
+        except aiosmtplib.SMTPDataError as exc:
+            raise _failure(exc.code, _reply(exc.code, exc.message), refused) from exc
+        except (aiosmtplib.SMTPException, OSError) as exc:
+            # The text went out but no final answer came back: accepted or not, we can't tell.
+            raise DeliveryUnknown(
+                f"The connection broke while the message was being sent: {exc}."
+            ) from exc
+        log.info("delivered to %s (%d refused)", ", ".join(accepted), len(refused))
+        return Delivery(tuple(accepted), refused)
+
+
+def _failure(
+    code: int, reply: str, refused: dict[str, str] | None = None
+) -> TemporaryFailure | PermanentFailure:
+    return (PermanentFailure if code >= 500 else TemporaryFailure)(reply, refused)

@@ -1,0 +1,51 @@
+"""Only one writer at a time.
+
+`WriteLock` is held by whoever changes the state: a CLI command for its whole
+(short) run, the daemon for the length of one cycle. It is an flock, so the
+kernel releases it when a process dies, even by SIGKILL: a stale lock never
+blocks a restart.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from mailwatch.errors import AlreadyRunning
+
+
+class ProcessLock:
+    def __init__(self, path: Path, what: str) -> None:
+        self.path = path
+        self.what = what
+        self._lock = FileLock(str(path))
+        self._pid_file = path.with_name(path.name + ".pid")
+
+    def acquire(self, timeout: float) -> None:
+        try:
+            self._lock.acquire(timeout=timeout)
+        except Timeout:
+            holder = self.holder()
+            who = f" (process {holder})" if holder else ""
+            raise AlreadyRunning(
+                f"Another mailwatch process{who} is {self.what}.",
+                "Wait for it to finish, or stop it first (for the daemon: "
+                "`systemctl --user stop mailwatch`).",
+            ) from None
+        self._pid_file.write_text(f"{os.getpid()}\n")
+
+    def release(self) -> None:
+        if self._lock.is_locked:
+            self._lock.release()
+
+    @property
+    def held(self) -> bool:
+        return self._lock.is_locked
+
+    def holder(self) -> int | None:
+        try:
+            return int(self._pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None

@@ -1,0 +1,242 @@
+"""The repository every other part uses to read and change mailwatch's state.
+
+Tables: meta (schema version, counters), folders (IMAP sync cursors), messages
+(lean metadata, never whole bodies), quarantine (mail we could not process,
+with the reason), drafts (with their full history), events (the timeline).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from tinydb import Query, TinyDB
+
+from mailwatch.errors import DraftNotFound, StoreCorrupt, UsageError
+from mailwatch.store.atomic import AtomicJSONStorage
+from mailwatch.store.lock import ProcessLock
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FolderState:
+    name: str
+    uidvalidity: int
+    last_uid: int
+    uidnext: int | None = None
+    highestmodseq: int | None = None
+
+
+class Store:
+    def __init__(self, path: Path, *, readonly: bool = False, wait: float = 30.0) -> None:
+        self.path = Path(path)
+        self.readonly = readonly
+        self._lock = ProcessLock(self.path.with_name(self.path.name + ".lock"), "changing this state")
+        if not readonly:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock.acquire(wait)
+        elif not self.path.exists():
+            raise UsageError(
+                f"No mailwatch state at {self.path} yet.",
+                "Run `mailwatch sync` (or `mailwatch tick`) first.",
+            )
+        try:
+            self._open()
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def _open(self) -> None:
+        self.storage: AtomicJSONStorage
+        self.db = TinyDB(self.path, storage=AtomicJSONStorage)
+        self.storage = self.db.storage  # type: ignore[assignment]
+        self._identity = self._file_identity()
+        self.loads = getattr(self, "loads", 0) + 1  # bumps when the data came from disk again
+        meta = self.db.table("meta").get(doc_id=1)
+        if meta is None:
+            if not self.readonly:
+                self.db.table("meta").insert({"schema_version": SCHEMA_VERSION, "draft_seq": 0})
+        elif meta.get("schema_version", 0) > SCHEMA_VERSION:
+            raise StoreCorrupt(
+                f"The state file {self.path} was written by a newer mailwatch "
+                f"(schema {meta['schema_version']}, this one reads {SCHEMA_VERSION}).",
+                "Upgrade mailwatch, or point [store] path at another file.",
+            )
+        self._message_keys: set[str] = {
+            doc["key"] for doc in self.db.table("messages").all()
+        }
+
+    def _file_identity(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def reload_if_changed(self) -> bool:
+        """Another process wrote the file (e.g. `queue approve` while the daemon runs)."""
+        if self._file_identity() == self._identity:
+            return False
+        self.db.close()
+        self._open()
+        return True
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            if not self.readonly:
+                self.db.close()
+        self._lock.release()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Make every change in the block durable together, in one atomic write."""
+        self._check_writable()
+        try:
+            with self.storage.batch():
+                yield
+        except BaseException:
+            self.db.clear_cache()
+            self._message_keys = {doc["key"] for doc in self.db.table("messages").all()}
+            raise
+        self._identity = self._file_identity()
+
+    def _check_writable(self) -> None:
+        if self.readonly:
+            raise UsageError("This command only reads the state; it cannot change it.")
+
+    def _written(self) -> None:
+        self._identity = self._file_identity()
+
+    # -- meta -------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any]:
+        return dict(self.db.table("meta").get(doc_id=1) or {})
+
+    def set_meta(self, **values: Any) -> None:
+        self._check_writable()
+        self.db.table("meta").update(values, doc_ids=[1])
+        self._written()
+
+    # -- folders ----------------------------------------------------------------------
+
+    def folder_state(self, name: str) -> FolderState | None:
+        doc = self.db.table("folders").get(Query().name == name)
+        return FolderState(**doc) if doc else None
+
+    def set_folder_state(self, state: FolderState) -> None:
+        self._check_writable()
+        self.db.table("folders").upsert(asdict(state), Query().name == state.name)
+        self._written()
+
+    # -- messages ---------------------------------------------------------------------
+
+    def has_message(self, key: str) -> bool:
+        return key in self._message_keys
+
+    def add_messages(self, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store new message records (keyed by folder/uidvalidity/uid); returns the new ones."""
+        self._check_writable()
+        fresh = []
+        for record in records:
+            if record["key"] not in self._message_keys:
+                self._message_keys.add(record["key"])
+                fresh.append(record)
+        if fresh:
+            self.db.table("messages").insert_multiple(fresh)
+            self._written()
+        return fresh
+
+    def messages(self) -> list[dict[str, Any]]:
+        return self.db.table("messages").all()
+
+    def message_count(self) -> int:
+        return len(self._message_keys)
+
+    def rekey_messages(self, changes: dict[str, dict[str, Any]]) -> None:
+        """Give stored messages new identities (after a folder's UIDVALIDITY changed)."""
+        self._check_writable()
+        table = self.db.table("messages")
+        for old_key, fields in changes.items():
+            table.update(fields, Query().key == old_key)
+            self._message_keys.discard(old_key)
+            self._message_keys.add(fields["key"])
+        self._written()
+
+    # -- quarantine -------------------------------------------------------------------
+
+    def quarantine(self, entry: dict[str, Any]) -> bool:
+        self._check_writable()
+        table = self.db.table("quarantine")
+        if table.contains(Query().key == entry["key"]):
+            return False
+        table.insert(entry)
+        self._written()
+        return True
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        return self.db.table("quarantine").all()
+
+    # -- drafts -----------------------------------------------------------------------
+
+    def next_draft_id(self) -> str:
+        meta = self.meta()
+        seq = int(meta.get("draft_seq", 0)) + 1
+        self.set_meta(draft_seq=seq)
+        return str(seq)
+
+    def insert_draft(self, draft: dict[str, Any]) -> None:
+        self._check_writable()
+        self.db.table("drafts").insert(draft)
+        self._written()
+
+    def draft(self, draft_id: str) -> dict[str, Any]:
+        doc = self.db.table("drafts").get(Query().id == str(draft_id))
+        if doc is None:
+            raise DraftNotFound(
+                f"There is no draft {draft_id}.", "See the ids with `mailwatch queue list`."
+            )
+        return dict(doc)
+
+    def update_draft(self, draft_id: str, fields: dict[str, Any]) -> None:
+        self._check_writable()
+        self.db.table("drafts").update(fields, Query().id == str(draft_id))
+        self._written()
+
+    def drafts(self, *, statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
+        docs = self.db.table("drafts").all()
+        if statuses is not None:
+            wanted = set(statuses)
+            docs = [d for d in docs if d["status"] in wanted]
+        return sorted((dict(d) for d in docs), key=lambda d: int(d["id"]))
+
+    # -- events (the client's timeline) -----------------------------------------------
+
+    def record_event(
+        self, client: str | None, kind: str, at: datetime, data: dict[str, Any], key: str = ""
+    ) -> bool:
+        """Add one event; an event with a key already recorded is not added again."""
+        self._check_writable()
+        table = self.db.table("events")
+        if key and table.contains(Query().key == key):
+            return False
+        table.insert({"client": client, "kind": kind, "at": at.isoformat(), "key": key, **data})
+        self._written()
+        return True
+
+    def events(self, client: str | None = None) -> list[dict[str, Any]]:
+        docs = self.db.table("events").all()
+        if client is not None:
+            docs = [d for d in docs if d.get("client") == client]
+        return sorted((dict(d) for d in docs), key=lambda d: d["at"])

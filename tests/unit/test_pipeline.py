@@ -1,0 +1,236 @@
+"""The whole pipeline on the in-memory mailbox and outbox, on a fixed clock.
+
+The same scenarios run against Dovecot and aiosmtpd in tests/integration.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from mailwatch.clock import FixedClock
+from mailwatch.config.model import Client, Config, Settings
+from mailwatch.drafts.approval import change_draft
+from mailwatch.imap.memory import MemoryMailbox
+from mailwatch.lab.messages import make_email
+from mailwatch.pipeline.app import App
+from mailwatch.smtp.memory import MemoryOutbox
+from mailwatch.store import Store
+
+SAM = ("Sam Rivera", "sam@studio.test")
+JANE = ("Jane Doe", "jane@acme.test")
+MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # 10:00 Paris, 04:00 New York
+
+
+def settings(tmp_path, **smtp) -> Settings:
+    config = Config(
+        owner={"name": "Sam Rivera", "email": "sam@studio.test", "timezone": "Europe/Paris",
+               "country": "FR", "signature": "Sam Rivera — Rivera Social"},
+        imap={"host": "127.0.0.1", "port": 1143, "security": "none", "username": "sam"},
+        smtp={"host": "127.0.0.1", "port": 1025, "security": "none", "username": "", **smtp},
+        store={"path": str(tmp_path / "state.json")},
+    )
+    clients = {
+        "acme": Client(name="Acme Bakery", emails=["jane@acme.test"], timezone="America/New_York"),
+        "bistro": Client(name="Bistro Lune", emails=["chef@lune.test"], language="fr"),
+    }
+    return Settings(config, clients, tmp_path / "config.toml")
+
+
+class World:
+    def __init__(self, tmp_path, **smtp) -> None:
+        self.settings = settings(tmp_path, **smtp)
+        self.mailbox = MemoryMailbox()
+        self.outbox = MemoryOutbox()
+        self.clock = FixedClock(MONDAY)
+        self.store = Store(self.settings.store_path)
+        self.app = App(self.settings, self.store, self.clock, mailbox=self.mailbox,
+                       outbox=self.outbox)
+
+    def ask(self, when=MONDAY, mid="<ask1@studio.test>", body="Could you send the logo files?"):
+        raw = make_email(sender=SAM, to=[JANE], subject="Logo for the December posts", body=body,
+                         date=when, message_id=mid)
+        self.mailbox.deliver("Sent", raw, when)
+        return mid
+
+    def reply(self, when, to_mid, mid="<r1@acme.test>", body="Here they are."):
+        raw = make_email(sender=JANE, to=[SAM], subject="Re: Logo for the December posts",
+                         body=body, date=when, message_id=mid, reply_to_message=to_mid,
+                         references=[to_mid])
+        self.mailbox.deliver("INBOX", raw, when)
+
+    def tick(self, when: datetime):
+        self.clock.set(when)
+        self.app.sync()
+        created = self.app.evaluate().created
+        report = self.app.send_blocking()
+        return created, report
+
+
+@pytest.fixture
+def world(tmp_path):
+    w = World(tmp_path)
+    yield w
+    w.store.close()
+
+
+THURSDAY_NY_MORNING = MONDAY + timedelta(days=3, hours=6)  # Thu 15:00 UTC = 10:00 New York
+
+
+def test_unanswered_question_is_followed_up_only_after_approval(world):
+    world.ask()
+    created, report = world.tick(THURSDAY_NY_MORNING)
+    assert len(created) == 1
+    draft = world.store.draft(created[0])
+    assert draft["status"] == "pending" and draft["step"] == 1
+    assert draft["to"] == ["jane@acme.test"]
+    assert draft["subject"] == "Re: Logo for the December posts"
+    assert draft["in_reply_to"] == "<ask1@studio.test>"
+    assert "Hi Jane" not in draft["body"]  # no inbound message yet: we do not know her name
+    assert "Logo for the December posts" in draft["body"] and "Sam Rivera" in draft["body"]
+    assert world.outbox.sent == [] and report.sent == []  # nothing leaves pending by itself
+
+    # Idempotent: the same moment again changes nothing.
+    assert world.tick(THURSDAY_NY_MORNING)[0] == []
+
+    change_draft(world.store, draft["id"], "approve", by="test", now=world.clock.now())
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
+    assert report.sent == [draft["id"]]
+    [(sender, recipients, raw)] = world.outbox.sent
+    assert sender == "sam@studio.test"
+    assert recipients == ("jane@acme.test", "sam@studio.test")  # envelope-only proof copy
+    assert b"In-Reply-To: <ask1@studio.test>" in raw
+    sent = world.store.draft(draft["id"])
+    assert sent["status"] == "sent" and sent["filed"]
+    # Our copy, byte for byte, is in Sent and marked read.
+    copies = [m for m in world.mailbox.folders["Sent"].messages.values() if m.raw == raw]
+    assert len(copies) == 1 and "\\Seen" in copies[0].flags
+
+    # Sending again sends nothing more.
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
+    assert report.sent == [] and len(world.outbox.sent) == 1
+
+
+def test_approved_draft_waits_for_the_client_send_window(world):
+    world.ask()
+    created, _ = world.tick(MONDAY + timedelta(days=3))  # Thu 09:00 UTC = 04:00 New York
+    change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
+    _, report = world.tick(MONDAY + timedelta(days=3, minutes=5))
+    assert world.outbox.sent == []
+    assert report.waiting_for_window[created[0]] == datetime(2026, 11, 5, 14, 0, tzinfo=UTC)
+
+
+def test_client_reply_before_sending_withdraws_the_draft(world):
+    mid = world.ask()
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
+    world.reply(THURSDAY_NY_MORNING + timedelta(minutes=1), mid)
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
+    assert world.outbox.sent == []
+    draft = world.store.draft(created[0])
+    assert draft["status"] == "withdrawn"
+    assert "Acme Bakery replied" in draft["withdrawn_reason"]
+
+
+def test_unreadable_message_is_quarantined_and_the_rest_goes_on(world):
+    world.mailbox.deliver("INBOX", b"From: \x00\x01 <<<\r\nSubject: broken\r\n\r\nbody\r\n", MONDAY)
+    world.ask()
+    world.tick(THURSDAY_NY_MORNING)
+    [entry] = world.store.quarantined()
+    assert entry["folder"] == "INBOX" and entry["reason"]
+    assert len(world.store.drafts()) == 1
+
+
+def test_uidvalidity_change_rematches_and_drafts_nothing_twice(world):
+    world.ask()
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    count = world.store.message_count()
+    world.mailbox.renumber("Sent")
+    created_again, _ = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
+    assert created_again == []
+    assert world.store.message_count() == count
+    assert world.store.folder_state("Sent").uidvalidity == world.mailbox.folders["Sent"].uidvalidity
+
+
+def test_temporary_failure_is_retried_permanent_failure_is_kept(world):
+    world.ask()
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
+    world.outbox.replies = ["451 4.3.0 try again later"]
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
+    assert report.retrying == [created[0]]
+    assert world.store.draft(created[0])["status"] == "approved"
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1, seconds=30))
+    assert report.sent == []  # backoff: not before a minute
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=3))
+    assert report.sent == [created[0]] and len(world.outbox.sent) == 1
+
+
+def test_permanent_failure_keeps_the_reply_and_is_not_retried(world):
+    world.ask()
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
+    world.outbox.replies = ["550 5.7.1 relaying denied"]
+    world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
+    draft = world.store.draft(created[0])
+    assert draft["status"] == "failed" and "550 5.7.1 relaying denied" in draft["error"]
+    world.tick(THURSDAY_NY_MORNING + timedelta(hours=2))
+    assert world.outbox.sent == []
+
+
+def test_crash_after_acceptance_is_resolved_from_the_proof_copy(world):
+    """A draft left 'sending' after DATA: its bcc_self copy in INBOX proves it went."""
+    world.ask()
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
+    world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
+    sent = world.store.draft(created[0])
+    # Rewind the store to the moment before the 250 was recorded.
+    world.store.update_draft(created[0], {"status": "sending", "stage": "data", "filed": False})
+    world.mailbox.deliver("INBOX", world.outbox.sent[0][2])  # what the provider delivered to us
+    world.outbox.sent.clear()
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
+    assert world.outbox.sent == []
+    assert report.sent == [created[0]]
+    assert world.store.draft(created[0])["message_id"] == sent["message_id"]
+
+
+def test_crash_during_data_without_proof_waits_then_resends(world):
+    world.ask()
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
+    world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
+    world.store.update_draft(created[0], {"status": "sending", "stage": "data",
+                                          "stage_at": world.clock.now().isoformat(),
+                                          "filed": False})
+    world.outbox.sent.clear()
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
+    assert report.unresolved == [created[0]] and world.outbox.sent == []
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=7))  # proof_wait 300 s
+    assert report.sent == [created[0]] and len(world.outbox.sent) == 1
+
+
+def test_status_rows(world):
+    mid = world.ask()
+    world.reply(MONDAY + timedelta(hours=3), mid)
+    world.tick(MONDAY + timedelta(days=1))
+    rows = {r.client: r for r in world.app.statuses()}
+    acme = rows["acme"]
+    assert acme.last_inbound == MONDAY + timedelta(hours=3)
+    assert acme.last_outbound == MONDAY
+    assert acme.waiting_on == "owner"
+    assert acme.client_response_hours_median == 3.0
+    assert rows["bistro"].last_inbound is None and rows["bistro"].waiting_on is None
+
+
+def test_french_client_gets_a_french_draft(world):
+    ask = make_email(sender=SAM, to=[("Chef", "chef@lune.test")], subject="Visuels de Noël",
+                     body="Pouvez-vous valider les visuels ?", date=MONDAY,
+                     message_id="<fr1@studio.test>")
+    world.mailbox.deliver("Sent", ask, MONDAY)
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    body = world.store.draft(created[0])["body"]
+    assert body.startswith("Bonjour,")
+    assert "lundi 2 novembre" in body and "« Visuels de Noël »" in body
+    assert "Bien cordialement" in body
