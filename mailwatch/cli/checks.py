@@ -28,8 +28,10 @@ def check_servers(settings: Settings, echo: Callable[[str], None]) -> None:
             try:
                 sent = mailbox.sent_folder()
                 inbox = mailbox.status(imap.inbox)
-                echo(f"IMAP {imap.host}:{imap.port}: logged in; {imap.inbox} has "
-                     f"{inbox.messages} messages; Sent folder is {sent!r}.")
+                echo(
+                    f"IMAP {imap.host}:{imap.port}: logged in; {imap.inbox} has "
+                    f"{inbox.messages} messages; Sent folder is {sent!r}."
+                )
             finally:
                 mailbox.close()
         except ConfigError as exc:
@@ -43,8 +45,10 @@ def check_servers(settings: Settings, echo: Callable[[str], None]) -> None:
             ca = str(settings.resolve(smtp.ca_file)) if smtp.ca_file else ""
             outbox = SmtpOutbox(smtp, resolve_password(smtp, section="smtp"), ca_file=ca)
             where = asyncio.run(outbox.check())
-            echo(f"SMTP {where}: logged in" + (" (no login configured)." if not smtp.username
-                                               else "."))
+            echo(
+                f"SMTP {where}: logged in"
+                + (" (no login configured)." if not smtp.username else ".")
+            )
         except ConfigError as exc:
             problems.extend(exc.problems)
         except MailwatchError as exc:

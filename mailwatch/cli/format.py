@@ -20,6 +20,21 @@ def when(value: datetime | str | None, zone: str, now: datetime | None = None) -
     return text
 
 
+def day(value: datetime | str | None, zone: str) -> str:
+    """'Fri 13 Nov': short enough for a table column."""
+    if value is None:
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return f"{moment.astimezone(ZoneInfo(zone)):%a %d %b}"
+
+
+def duration(since: datetime, now: datetime) -> str:
+    days = (now - since).days
+    if days >= 1:
+        return f"{days} day{'s' if days != 1 else ''}"
+    return f"{max(int((now - since).total_seconds() // 3600), 0)} h"
+
+
 def ago(moment: datetime, now: datetime) -> str:
     seconds = (now - moment).total_seconds()
     if seconds < 0:
@@ -49,8 +64,24 @@ def kind_label(draft: dict[str, Any]) -> str:
 
 
 def draft_json(draft: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id", "client", "kind", "step", "status", "version", "to", "subject", "in_reply_to",
-            "references", "reason", "created_at", "updated_at", "message_id", "sent_at", "error")
+    keys = (
+        "id",
+        "client",
+        "kind",
+        "step",
+        "status",
+        "version",
+        "to",
+        "subject",
+        "in_reply_to",
+        "references",
+        "reason",
+        "created_at",
+        "updated_at",
+        "message_id",
+        "sent_at",
+        "error",
+    )
     out = {k: draft.get(k) for k in keys}
     out["body"] = draft.get("body")
     return out

@@ -16,22 +16,31 @@ from mailwatch.errors import MailwatchError
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
-    "--config", "config_path", type=click.Path(path_type=Path), envvar="MAILWATCH_CONFIG",
-    default="config.toml", show_default=True, help="The main configuration file.",
+    "--config",
+    "config_path",
+    type=click.Path(path_type=Path),
+    envvar="MAILWATCH_CONFIG",
+    default="config.toml",
+    show_default=True,
+    help="The main configuration file.",
 )
 @click.option(
-    "--now", metavar="ISO-8601",
+    "--now",
+    metavar="ISO-8601",
     help="Act as if it were this moment (e.g. 2026-11-27T10:00, read in your time zone).",
 )
 @click.option(
-    "--log-level", default="warning", show_default=True,
+    "--log-level",
+    default="warning",
+    show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
 )
 @click.option("--log-json", is_flag=True, help="Log as JSON lines (for log collectors).")
 @click.version_option(package_name="mailwatch")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, now: str | None, log_level: str,
-        log_json: bool) -> None:
+def cli(
+    ctx: click.Context, config_path: Path, now: str | None, log_level: str, log_json: bool
+) -> None:
     """Watch your client mailbox, draft calm follow-ups, send only what you approve."""
     setup_logging(log_level, log_json)
     ctx.obj = Runtime(config_path, now)
@@ -47,8 +56,8 @@ def init(directory: Path, force: bool) -> None:
     for path in init_directory(directory, force=force):
         click.echo(f"wrote {path}")
     click.echo(
-        f"\nNext: edit {directory / 'config.toml'} and the files in {directory / 'clients'}, then run\n"
-        f"  mailwatch --config {directory / 'config.toml'} check-config"
+        f"\nNext: edit {directory / 'config.toml'} and the files in {directory / 'clients'},"
+        f" then run\n  mailwatch --config {directory / 'config.toml'} check-config"
     )
 
 

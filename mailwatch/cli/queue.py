@@ -42,13 +42,25 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
         for column in ("#", "Client", "Draft", "Status", "To", "Subject", "Why", "Created"):
             table.add_column(column, overflow="fold")
         for d in drafts:
-            name = app.settings.clients[d["client"]].name if d["client"] in app.settings.clients \
+            name = (
+                app.settings.clients[d["client"]].name
+                if d["client"] in app.settings.clients
                 else d["client"]
-            table.add_row(d["id"], name, kind_label(d), d["status"], ", ".join(d["to"]),
-                          d["subject"], d["reason"]["text"], when(d["created_at"], zone))
+            )
+            table.add_row(
+                d["id"],
+                name,
+                kind_label(d),
+                d["status"],
+                ", ".join(d["to"]),
+                d["subject"],
+                d["reason"]["text"],
+                when(d["created_at"], zone),
+            )
         console().print(table)
-        click.echo("Read one with `mailwatch queue show ID`; approve with "
-                   "`mailwatch queue approve ID`.")
+        click.echo(
+            "Read one with `mailwatch queue show ID`; approve with `mailwatch queue approve ID`."
+        )
 
 
 @queue.command()
@@ -72,26 +84,37 @@ def show(rt: Runtime, draft_id: str) -> None:
         click.echo("-" * 60)
         for entry in d.get("history", []):
             note = f" — {entry['note']}" if entry.get("note") else ""
-            click.echo(f"{when(entry['at'], zone)}  {entry['action']} by {entry['by']} "
-                       f"(v{entry['version']}){note}")
+            click.echo(
+                f"{when(entry['at'], zone)}  {entry['action']} by {entry['by']} "
+                f"(v{entry['version']}){note}"
+            )
 
 
 def _decide(rt: Runtime, draft_id: str, change: str, **kw: object) -> dict:
     with rt.app() as app:
-        return change_draft(app.store, draft_id, change, by="owner (command line)",  # type: ignore[arg-type]
-                            now=app.clock.now(), **kw)  # type: ignore[arg-type]
+        return change_draft(
+            app.store,
+            draft_id,
+            change,
+            by="owner (command line)",  # type: ignore[arg-type]
+            now=app.clock.now(),
+            **kw,
+        )  # type: ignore[arg-type]
 
 
 @queue.command()
 @click.argument("draft_id")
-@click.option("--version", "version", type=int,
-              help="Only approve if the draft is still at this version.")
+@click.option(
+    "--version", "version", type=int, help="Only approve if the draft is still at this version."
+)
 @click.pass_obj
 def approve(rt: Runtime, draft_id: str, version: int | None) -> None:
     """Approve a draft; it goes out at the next send, inside the client's hours."""
     d = _decide(rt, draft_id, "approve", expected_version=version)
-    click.echo(f"Approved #{draft_id} ({kind_label(d)} to {', '.join(d['to'])}). "
-               "It goes out at the next send inside the client's sending hours.")
+    click.echo(
+        f"Approved #{draft_id} ({kind_label(d)} to {', '.join(d['to'])}). "
+        "It goes out at the next send inside the client's sending hours."
+    )
 
 
 @queue.command()
@@ -106,8 +129,11 @@ def reject(rt: Runtime, draft_id: str, note: str) -> None:
 
 @queue.command()
 @click.argument("draft_id")
-@click.option("--body-file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Take the new text from this file instead of opening $EDITOR.")
+@click.option(
+    "--body-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Take the new text from this file instead of opening $EDITOR.",
+)
 @click.pass_obj
 def edit(rt: Runtime, draft_id: str, body_file: Path | None) -> None:
     """Change a draft's text (in $EDITOR, or from --body-file); approve it again after."""
@@ -123,5 +149,7 @@ def edit(rt: Runtime, draft_id: str, body_file: Path | None) -> None:
         click.echo(f"No change to #{draft_id}.")
         return
     d = _decide(rt, draft_id, "edit", body=body)
-    click.echo(f"Saved #{draft_id} as version {d['version']}. It needs your approval again: "
-               f"`mailwatch queue approve {draft_id}`.")
+    click.echo(
+        f"Saved #{draft_id} as version {d['version']}. It needs your approval again: "
+        f"`mailwatch queue approve {draft_id}`."
+    )

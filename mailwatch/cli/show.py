@@ -8,7 +8,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from mailwatch.cli.format import ago, hours, kind_label, when
+from mailwatch.cli.format import day, duration, hours, kind_label, when
 from mailwatch.core.model import OPEN_STATUSES, PENDING, ClientStatus
 from mailwatch.pipeline.app import App
 from mailwatch.pipeline.evaluate import EvaluateReport
@@ -17,7 +17,10 @@ from mailwatch.pipeline.sync import SyncReport
 
 
 def console() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    out = Console(highlight=False, soft_wrap=False)
+    if not out.is_terminal:
+        out.width = max(out.width, 120)  # piped or captured: do not squeeze tables to 80
+    return out
 
 
 def plural(count: int, word: str) -> str:
@@ -84,46 +87,61 @@ def send_report(app: App, report: SendReport) -> None:
             f"#{draft_id}: the connection broke while sending; mailwatch is checking "
             "whether it went out before trying again (it will never send it twice)."
         )
-    if not any([report.sent, report.withdrawn, report.waiting_for_window, report.retrying,
-                report.failed, report.unresolved]):
+    if not any(
+        [
+            report.sent,
+            report.withdrawn,
+            report.waiting_for_window,
+            report.retrying,
+            report.failed,
+            report.unresolved,
+        ]
+    ):
         click.echo("Nothing approved to send.")
 
 
 def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
     now = app.clock.now()
     zone = app.settings.owner.timezone
-    table = Table(title=f"Clients at {when(now, zone)}", title_justify="left")
-    for column in ("Client", "Last from them", "Last from you", "Waiting on", "Follow-ups",
-                   "Your median reply", "Their median reply"):
+    table = Table(title=f"Your clients on {when(now, zone)}", title_justify="left")
+    for column in (
+        "Client",
+        "Last from them",
+        "Last from you",
+        "Waiting on",
+        "Follow-ups",
+        "Reply time (you / them)",
+    ):
         table.add_column(column)
     for row in rows:
         waiting = "—"
-        if row.waiting_on == "owner":
-            waiting = f"YOU, since {ago(row.waiting_since, now)}" if row.waiting_since else "you"
-        elif row.waiting_on == "client":
-            waiting = f"them, since {ago(row.waiting_since, now)}" if row.waiting_since else "them"
+        if row.waiting_on and row.waiting_since:
+            who = "YOU" if row.waiting_on == "owner" else "them"
+            waiting = f"{who}, {duration(row.waiting_since, now)}"
         if row.silent:
-            waiting += " (silent)"
+            waiting += ", silent"
         table.add_row(
-            f"{row.name} ({row.client})",
-            when(row.last_inbound, zone),
-            when(row.last_outbound, zone),
+            row.name,
+            day(row.last_inbound, zone),
+            day(row.last_outbound, zone),
             waiting,
             str(row.follow_ups_unanswered or "—"),
-            hours(row.owner_response_hours_median),
-            hours(row.client_response_hours_median),
+            f"{hours(row.owner_response_hours_median)} / {hours(row.client_response_hours_median)}",
         )
     out = console()
     out.print(table)
     drafts = app.store.drafts(statuses=OPEN_STATUSES)
     pending = [d for d in drafts if d["status"] == PENDING]
     if pending:
-        out.print(f"{plural(len(pending), 'draft')} waiting for your approval: "
-                  "`mailwatch queue list`.")
+        out.print(
+            f"{plural(len(pending), 'draft')} waiting for your approval: `mailwatch queue list`."
+        )
     quarantined = app.store.quarantined()
     if quarantined:
-        out.print(f"{plural(len(quarantined), 'message')} could not be read and "
-                  f"{'is' if len(quarantined) == 1 else 'are'} set aside (nothing was lost):")
+        out.print(
+            f"{plural(len(quarantined), 'message')} could not be read and "
+            f"{'is' if len(quarantined) == 1 else 'are'} set aside (nothing was lost):"
+        )
         for entry in quarantined[-10:]:
             out.print(f"  {entry['folder']} UID {entry['uid']}: {entry['reason']}")
         if len(quarantined) > 10:

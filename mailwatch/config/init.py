@@ -28,8 +28,10 @@ def init_directory(target: Path, *, force: bool = False) -> list[Path]:
     """
     target = Path(target)
     if target.exists() and not target.is_dir():
-        raise UsageError(f"{target} is a file, not a folder.",
-                         "Give a folder for mailwatch's files (it is created if needed).")
+        raise UsageError(
+            f"{target} is a file, not a folder.",
+            "Give a folder for mailwatch's files (it is created if needed).",
+        )
     sources = {target / dest: _example(src) for dest, src in TEMPLATES.items()}
     _refuse_overwrite(list(sources), force)
     written = []
@@ -56,8 +58,10 @@ def _example(relative: Path) -> Path:
 def _refuse_overwrite(destinations: list[Path], force: bool) -> None:
     folders = [p for p in destinations if p.is_dir()]
     if folders:
-        raise UsageError(f"{folders[0]} is a folder; mailwatch init needs to write a file there.",
-                         "Move it away, or choose another folder.")
+        raise UsageError(
+            f"{folders[0]} is a folder; mailwatch init needs to write a file there.",
+            "Move it away, or choose another folder.",
+        )
     existing = [p for p in destinations if p.exists()]
     if existing and not force:
         names = ", ".join(str(p) for p in existing)
@@ -100,8 +104,7 @@ def _owner_lines(settings: Settings) -> list[str]:
     holidays = f"public holidays of {owner.country}" if owner.country else "no public holidays"
     return [
         _row("Owner", who),
-        _row("", f"time zone {owner.timezone}; works {_days(owner.workdays)}, {hours}; "
-                 f"{holidays}"),
+        _row("", f"time zone {owner.timezone}; works {_days(owner.workdays)}, {hours}; {holidays}"),
     ]
 
 
@@ -117,15 +120,17 @@ def _days(days: list[str]) -> str:
 def _client_lines(settings: Settings) -> list[str]:
     count = len(settings.clients)
     if not count:
-        return [_row("Clients", f"none yet: add one .toml file per client to "
-                                f"{settings.clients_dir}")]
+        return [
+            _row("Clients", f"none yet: add one .toml file per client to {settings.clients_dir}")
+        ]
     by_language: dict[str, list[str]] = defaultdict(list)
     for client_id, client in sorted(settings.clients.items()):
         zone = f" ({client.timezone})" if client.timezone else ""
         by_language[client.language].append(client_id + zone)
     lines = [_row("Clients", f"{count} in {settings.clients_dir}")]
-    lines += [_row("", f"{language}: {', '.join(ids)}")
-              for language, ids in sorted(by_language.items())]
+    lines += [
+        _row("", f"{language}: {', '.join(ids)}") for language, ids in sorted(by_language.items())
+    ]
     return lines
 
 
@@ -134,11 +139,17 @@ def _rules_lines(settings: Settings) -> list[str]:
     steps = ", ".join(str(d) for d in rules.follow_up_days)
     lines = [
         _row("Rules", f"follow-ups after {steps} business days"),
-        _row("", f"pause notice after {rules.pause_after_silent_days} silent days, once "
-                 f"{rules.pause_min_follow_ups} follow-ups went unanswered"),
-        _row("", f"reply within {rules.reply_within_hours:g} business hours; look back "
-                 f"{rules.lookback_days} days; send between {rules.send_window[0]} and "
-                 f"{rules.send_window[1]}"),
+        _row(
+            "",
+            f"pause notice after {rules.pause_after_silent_days} silent days, once "
+            f"{rules.pause_min_follow_ups} follow-ups went unanswered",
+        ),
+        _row(
+            "",
+            f"reply within {rules.reply_within_hours:g} business hours; look back "
+            f"{rules.lookback_days} days; send between {rules.send_window[0]} and "
+            f"{rules.send_window[1]}",
+        ),
     ]
     for client_id, client in sorted(settings.clients.items()):
         override = client.rules.model_dump(exclude_none=True)

@@ -28,12 +28,32 @@ from mailwatch.errors import ConfigError, Problem
 CLIENT_ID = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 # A client that claims one of these domains would own every sender on that service.
-PUBLIC_MAIL_DOMAINS = frozenset({
-    "aol.com", "free.fr", "gmail.com", "gmx.com", "gmx.de", "gmx.fr", "googlemail.com",
-    "hotmail.com", "hotmail.fr", "icloud.com", "laposte.net", "live.com", "me.com",
-    "orange.fr", "outlook.com", "outlook.fr", "proton.me", "protonmail.com", "sfr.fr",
-    "wanadoo.fr", "yahoo.com", "yahoo.fr",
-})
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "aol.com",
+        "free.fr",
+        "gmail.com",
+        "gmx.com",
+        "gmx.de",
+        "gmx.fr",
+        "googlemail.com",
+        "hotmail.com",
+        "hotmail.fr",
+        "icloud.com",
+        "laposte.net",
+        "live.com",
+        "me.com",
+        "orange.fr",
+        "outlook.com",
+        "outlook.fr",
+        "proton.me",
+        "protonmail.com",
+        "sfr.fr",
+        "wanadoo.fr",
+        "yahoo.com",
+        "yahoo.fr",
+    }
+)
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -84,12 +104,20 @@ def _require_config_file(path: Path) -> None:
     if path.is_file():
         return
     if path.is_dir():
-        problem = Problem(str(path), "", "is a folder, not a configuration file",
-                          f"pass the file inside it: --config {path / 'config.toml'}")
+        problem = Problem(
+            str(path),
+            "",
+            "is a folder, not a configuration file",
+            f"pass the file inside it: --config {path / 'config.toml'}",
+        )
     else:
-        problem = Problem(str(path), "", "does not exist",
-                          "run `mailwatch init DIR` to write a commented example, "
-                          "or pass the right file with --config")
+        problem = Problem(
+            str(path),
+            "",
+            "does not exist",
+            "run `mailwatch init DIR` to write a commented example, "
+            "or pass the right file with --config",
+        )
     raise ConfigError([problem])
 
 
@@ -99,16 +127,25 @@ def _read_toml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        problems.append(Problem(file, "", f"cannot be read: {exc.strerror}",
-                                "check that the file exists and that you may read it"))
+        problems.append(
+            Problem(
+                file,
+                "",
+                f"cannot be read: {exc.strerror}",
+                "check that the file exists and that you may read it",
+            )
+        )
         return None
     try:
         # utf-8-sig: Windows Notepad may start the file with a byte-order mark.
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(file, "", f"is not UTF-8 text (line {line})",
-                                "save it as UTF-8 in your text editor"))
+        problems.append(
+            Problem(
+                file, "", f"is not UTF-8 text (line {line})", "save it as UTF-8 in your text editor"
+            )
+        )
         return None
     try:
         return tomllib.loads(text)
@@ -189,10 +226,14 @@ def _load_client_dir(
     """Every valid client file, by file stem, with its path for the cross-file checks."""
     if not directory.is_dir():
         what = "is not a folder" if directory.exists() else "does not exist"
-        problems.append(Problem(
-            config_file, "clients.dir", f"the clients folder {directory} {what}",
-            "create it, or run `mailwatch init DIR` to start from an example",
-        ))
+        problems.append(
+            Problem(
+                config_file,
+                "clients.dir",
+                f"the clients folder {directory} {what}",
+                "create it, or run `mailwatch init DIR` to start from an example",
+            )
+        )
         return {}
     found: dict[str, tuple[str, Client]] = {}
     for path in sorted(directory.glob("*.toml")):
@@ -215,7 +256,8 @@ def _load_client_file(path: Path, problems: list[Problem]) -> Client | None:
 def _bad_name_problem(path: Path) -> Problem:
     suggestion = re.sub(r"[^a-z0-9_-]+", "-", path.stem.lower()).strip("-_") or "client"
     return Problem(
-        str(path), "",
+        str(path),
+        "",
         "has a file name mailwatch cannot use as a client id: use only lower-case letters, "
         "digits, - and _, starting with a letter or digit",
         f"rename it to {suggestion}.toml",
@@ -292,9 +334,11 @@ def _explain(
         expected = str(ctx.get("expected", "")).replace("'", '"')
         return f"must be one of {expected}{given}", ""
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return ("must be a section of keys, not a single value",
-                f"write [{'.'.join(str(p) for p in loc)}] on its own line, then one key = value "
-                "per line")
+        return (
+            "must be a section of keys, not a single value",
+            f"write [{'.'.join(str(p) for p in loc)}] on its own line, then one key = value "
+            "per line",
+        )
     # Anything unforeseen: pydantic's own sentence, minus its jargon.
     return error["msg"].replace("Input should be", "should be"), ""
 
@@ -370,8 +414,10 @@ def _unknown_key(name: str, parent: type[BaseModel] | None) -> tuple[str, str]:
     allowed = list(parent.model_fields)
     what = f"unknown key (allowed here: {', '.join(allowed)})"
     if "password" in name:
-        return what, ("never write a password in this file: use password_env (an environment "
-                      "variable) or password_command instead")
+        return what, (
+            "never write a password in this file: use password_env (an environment "
+            "variable) or password_command instead"
+        )
     close = difflib.get_close_matches(name.lower(), allowed, n=1, cutoff=0.65)
     return what, f"did you mean {close[0]}?" if close else "remove it, or check its spelling"
 
@@ -392,8 +438,7 @@ def _timezone_fix(value: str) -> str:
     wanted = value.strip().lower().replace(" ", "_")
     # "paris" or "new york": a city alone names its zone.
     by_city = sorted(zone for low, zone in zones.items() if low.rsplit("/", 1)[-1] == wanted)
-    close = by_city or [zones[z] for z in difflib.get_close_matches(wanted, zones, n=1,
-                                                                     cutoff=0.7)]
+    close = by_city or [zones[z] for z in difflib.get_close_matches(wanted, zones, n=1, cutoff=0.7)]
     return f'did you mean "{close[0]}"?' if close else ""
 
 
@@ -434,52 +479,80 @@ def _claim_problems(clients: dict[str, tuple[str, Client]]) -> list[Problem]:
             for value in values:
                 owner = first.setdefault((kind, value), file)
                 if owner != file:
-                    problems.append(Problem(
-                        file, kind, f"{value} is also listed in {owner}",
-                        "keep it in one client's file only, so its mail goes to one client",
-                    ))
+                    problems.append(
+                        Problem(
+                            file,
+                            kind,
+                            f"{value} is also listed in {owner}",
+                            "keep it in one client's file only, so its mail goes to one client",
+                        )
+                    )
     return problems
 
 
-def _owner_address_problems(
-    owner: Owner, clients: dict[str, tuple[str, Client]]
-) -> list[Problem]:
+def _owner_address_problems(owner: Owner, clients: dict[str, tuple[str, Client]]) -> list[Problem]:
     own_domains = {address.rsplit("@", 1)[1] for address in owner.addresses}
     problems = []
     for file, client in clients.values():
         problems += [
-            Problem(file, "emails", f"{address} is your own address (owner.email or "
-                    "owner.aliases), not the client's", "remove it from this client's emails")
-            for address in client.emails if address in owner.addresses
+            Problem(
+                file,
+                "emails",
+                f"{address} is your own address (owner.email or owner.aliases), not the client's",
+                "remove it from this client's emails",
+            )
+            for address in client.emails
+            if address in owner.addresses
         ]
         for domain in client.domains:
             if domain in own_domains:
-                problems.append(Problem(file, "domains", f"{domain} is your own mail domain",
-                                        "list the client's addresses in emails instead"))
+                problems.append(
+                    Problem(
+                        file,
+                        "domains",
+                        f"{domain} is your own mail domain",
+                        "list the client's addresses in emails instead",
+                    )
+                )
             elif domain in PUBLIC_MAIL_DOMAINS:
-                problems.append(Problem(
-                    file, "domains",
-                    f"{domain} is a public mail service: everyone who writes from it would "
-                    "count as this client",
-                    "list the client's own addresses in emails instead",
-                ))
+                problems.append(
+                    Problem(
+                        file,
+                        "domains",
+                        f"{domain} is a public mail service: everyone who writes from it would "
+                        "count as this client",
+                        "list the client's own addresses in emails instead",
+                    )
+                )
     return problems
 
 
 def _ca_file_problems(server: Imap | Smtp, section: str, base: Path, file: str) -> list[Problem]:
     if not server.ca_file or (base / Path(server.ca_file).expanduser()).is_file():
         return []
-    return [Problem(file, f"{section}.ca_file", f"the file {server.ca_file} does not exist",
-                    "give the path of the certificate (PEM) file, relative to this file's "
-                    "folder, or remove the line")]
+    return [
+        Problem(
+            file,
+            f"{section}.ca_file",
+            f"the file {server.ca_file} does not exist",
+            "give the path of the certificate (PEM) file, relative to this file's "
+            "folder, or remove the line",
+        )
+    ]
 
 
 def _templates_problems(config: Config, base: Path, file: str) -> list[Problem]:
     value = config.templates.dir
     if not value or (base / Path(value).expanduser()).is_dir():
         return []
-    return [Problem(file, "templates.dir", f"the folder {value} does not exist",
-                    'create it, or set dir = "" to use the built-in templates')]
+    return [
+        Problem(
+            file,
+            "templates.dir",
+            f"the folder {value} does not exist",
+            'create it, or set dir = "" to use the built-in templates',
+        )
+    ]
 
 
 # -- output -----------------------------------------------------------------------------

@@ -43,7 +43,7 @@ def source_problems(
             f"username is set but there is no way to get the password: set "
             f"{section}.password_env or {section}.password_command",
             f'for example password_env = "MAILWATCH_{section.upper()}_PASSWORD", then export '
-            f"that variable before starting mailwatch; or set username = \"\" if the server "
+            f'that variable before starting mailwatch; or set username = "" if the server '
             "needs no login",
         )
     ]
@@ -87,10 +87,13 @@ def _command_problems(command: str, section: str, file: str) -> list[Problem]:
     except ValueError:
         argv = None
     if argv is None:
-        return [Problem(file, key, "has a quote that is never closed",
-                        "check the quotes in the command")]
+        return [
+            Problem(
+                file, key, "has a quote that is never closed", "check the quotes in the command"
+            )
+        ]
     if not argv:
-        return [Problem(file, key, "is empty", "give a command, like \"pass show mail/imap\"")]
+        return [Problem(file, key, "is empty", 'give a command, like "pass show mail/imap"')]
     return []
 
 
@@ -98,15 +101,28 @@ def _from_env(name: str, section: str, file: str) -> str:
     value = os.environ.get(name)
     key = f"{section}.password_env"
     if value is None:
-        raise ConfigError([Problem(
-            file, key, f"the environment variable {name} is not set",
-            f"export it before starting mailwatch, or set {section}.password_command instead",
-        )])
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    key,
+                    f"the environment variable {name} is not set",
+                    f"export it before starting mailwatch, "
+                    f"or set {section}.password_command instead",
+                )
+            ]
+        )
     if not value:
-        raise ConfigError([Problem(
-            file, key, f"the environment variable {name} is set but empty",
-            "export it with the password as its value",
-        )])
+        raise ConfigError(
+            [
+                Problem(
+                    file,
+                    key,
+                    f"the environment variable {name} is set but empty",
+                    "export it with the password as its value",
+                )
+            ]
+        )
     return value
 
 
@@ -119,10 +135,16 @@ def _from_command(command: str, section: str, file: str) -> str:
     assert stdout is not None
     first_line = stdout.split("\n", 1)[0].removesuffix("\r")
     if not first_line:
-        raise ConfigError([_command_problem(
-            file, section, f"the command ({program}) printed nothing on its first line",
-            "mailwatch uses the first line the command prints as the password",
-        )])
+        raise ConfigError(
+            [
+                _command_problem(
+                    file,
+                    section,
+                    f"the command ({program}) printed nothing on its first line",
+                    "mailwatch uses the first line the command prints as the password",
+                )
+            ]
+        )
     return first_line
 
 
@@ -140,35 +162,46 @@ def _run(
         )
     except FileNotFoundError:
         return None, _command_problem(
-            file, section, f"the program {program!r} was not found",
+            file,
+            section,
+            f"the program {program!r} was not found",
             "check its spelling, or give its full path",
         )
     except PermissionError:
         return None, _command_problem(
-            file, section, f"the program {program!r} cannot be run (permission denied)",
+            file,
+            section,
+            f"the program {program!r} cannot be run (permission denied)",
             "make it executable, or give the right program",
         )
     except subprocess.TimeoutExpired:
         return None, _command_problem(
-            file, section,
+            file,
+            section,
             f"the command ({program}) did not finish within {COMMAND_TIMEOUT_SECONDS:g} seconds",
             "make sure it does not wait for input (unlock your password manager first)",
         )
     except OSError as exc:
         return None, _command_problem(
-            file, section, f"the command ({program}) could not be started: {exc.strerror}",
+            file,
+            section,
+            f"the command ({program}) could not be started: {exc.strerror}",
             "run it yourself in a terminal to see why",
         )
     if done.returncode != 0:
         return None, _command_problem(
-            file, section, f"the command ({program}) failed with exit status {done.returncode}",
+            file,
+            section,
+            f"the command ({program}) failed with exit status {done.returncode}",
             "run it yourself in a terminal to see its message",
         )
     try:
         return done.stdout.decode("utf-8"), None
     except UnicodeDecodeError:
         return None, _command_problem(
-            file, section, f"the command ({program}) printed something that is not UTF-8 text",
+            file,
+            section,
+            f"the command ({program}) printed something that is not UTF-8 text",
             "make it print the password as plain text",
         )
 

@@ -26,10 +26,14 @@ class Directory:
     ) -> None:
         self.owner = frozenset(a.lower() for a in owner_addresses)
         self._by_address = {
-            address.lower(): client for client, emails in client_emails.items() for address in emails
+            address.lower(): client
+            for client, emails in client_emails.items()
+            for address in emails
         }
         self._by_domain = {
-            domain.lower(): client for client, domains in client_domains.items() for domain in domains
+            domain.lower(): client
+            for client, domains in client_domains.items()
+            for domain in domains
         }
 
     def client_of(self, address: str) -> str | None:
@@ -44,9 +48,7 @@ class Directory:
             domain = domain.partition(".")[2]
         return None
 
-    def attribute(
-        self, from_addr: str | None, to: Sequence[str], cc: Sequence[str]
-    ) -> Attribution:
+    def attribute(self, from_addr: str | None, to: Sequence[str], cc: Sequence[str]) -> Attribution:
         """Mail from the owner is outbound wherever it was found; other mail is inbound."""
         if from_addr and from_addr.lower() in self.owner:
             client = None

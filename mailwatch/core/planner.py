@@ -42,7 +42,7 @@ def _find(ctx: ClientContext, join_id: str) -> tuple[Thread, Message] | None:
 
 
 def _day(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d}"
+    return f"{moment:%a %d %b}"
 
 
 def recheck(ctx: ClientContext, draft: DraftView) -> str | None:
@@ -98,7 +98,9 @@ def contact_name(ctx: ClientContext) -> str:
     latest: Message | None = None
     for thread in ctx.threads:
         for m in thread.messages:
-            if m.direction == "in" and m.is_contact and (latest is None or m.date > latest.date):
+            # An out-of-office still carries the person's name; a bounce does not.
+            personal = m.not_contact in (None, "auto-reply", "out-of-office")
+            if m.direction == "in" and personal and (latest is None or m.date > latest.date):
                 latest = m
     if latest is None:
         return ""
@@ -111,7 +113,10 @@ def contact_name(ctx: ClientContext) -> str:
 
 
 def _reply_headers(thread: Thread) -> tuple[str | None, tuple[str, ...]]:
-    real = [m for m in thread.messages if m.join_id.startswith("<")]
+    """Reply under the latest real message: never under an auto-reply or a bounce."""
+    real = [m for m in thread.contact if m.join_id.startswith("<")] or [
+        m for m in thread.messages if m.join_id.startswith("<")
+    ]
     if not real:
         return None, ()
     last = real[-1]
@@ -146,9 +151,7 @@ def _create(ctx: ClientContext, proposal: Proposal, supersedes: str | None) -> C
     )
 
 
-def _draft_actions(
-    ctx: ClientContext, proposal: Proposal, drafts: list[DraftView]
-) -> list[Action]:
+def _draft_actions(ctx: ClientContext, proposal: Proposal, drafts: list[DraftView]) -> list[Action]:
     thread_ids = proposal.episode.thread.ids()
     mine = [d for d in drafts if d.anchor == proposal.anchor.join_id]
     if _already_drafted(proposal, mine):

@@ -71,8 +71,9 @@ def run_demo(keep: Path | None) -> None:
 def _write_config(base: Path, account: Account, smtp_port: int) -> Path:
     (base / "clients").mkdir(exist_ok=True)
     config = base / "config.toml"
-    config.write_text(CONFIG.format(imap_port=account.port, imap_user=account.username,
-                                    smtp_port=smtp_port))
+    config.write_text(
+        CONFIG.format(imap_port=account.port, imap_user=account.username, smtp_port=smtp_port)
+    )
     for client_id, text in CLIENTS.items():
         (base / "clients" / f"{client_id}.toml").write_text(text)
     os.environ["MAILWATCH_DEMO_PASSWORD"] = account.password
@@ -87,8 +88,11 @@ def _run(base: Path, server: object, label: str, account: Account, mta, now: dat
     click.echo(f"Config:      {config}")
     batch = seeds(now)
     for folder in ("INBOX", "Sent"):
-        server.append_many(account, folder,  # type: ignore[attr-defined]
-                           [(s.raw, s.when) for s in batch if s.folder == folder])
+        server.append_many(
+            account,
+            folder,  # type: ignore[attr-defined]
+            [(s.raw, s.when) for s in batch if s.folder == folder],
+        )
     click.echo(f"Seeded a small agency mailbox: {len(batch)} messages, 3 clients.")
     settings = load_settings(config)
     zone = settings.owner.timezone
@@ -125,8 +129,10 @@ def _run(base: Path, server: object, label: str, account: Account, mta, now: dat
             _title("mailwatch tick again at the same moment: nothing changes")
             app.sync()
             again = app.evaluate()
-            click.echo(f"{len(again.created)} new drafts, {len(again.withdrawn)} withdrawn; "
-                       "nothing is ever drafted or sent twice.")
+            click.echo(
+                f"{len(again.created)} new drafts, {len(again.withdrawn)} withdrawn; "
+                "nothing is ever drafted or sent twice."
+            )
             click.echo("\nOther drafts stay in the queue until you approve, edit or reject them.")
         finally:
             app.close()
@@ -135,8 +141,10 @@ def _run(base: Path, server: object, label: str, account: Account, mta, now: dat
 def _show_delivery(mta, account: Account, sent_folder: str, draft: dict) -> None:
     delivered = [d for d in mta.deliveries if d.message_id == draft["message_id"]]
     for delivery in delivered:
-        click.echo(f"The SMTP server accepted it for {', '.join(delivery.rcpt_tos)} "
-                   "(your own address gets an envelope-only copy: the proof it went out).")
+        click.echo(
+            f"The SMTP server accepted it for {', '.join(delivery.rcpt_tos)} "
+            "(your own address gets an envelope-only copy: the proof it went out)."
+        )
     client = imap_login(account)
     try:
         client.select_folder(sent_folder, readonly=True)

@@ -99,54 +99,144 @@ def seeds(now: datetime) -> list[Seed]:
     out: list[Seed] = []
 
     def mail(folder: str, sender, to, subject, body, when, mid, parent=None, refs=(), **kw):
-        out.append(Seed(folder, make_email(
-            sender=sender, to=[to], subject=subject, body=body, date=when, message_id=mid,
-            reply_to_message=parent, references=list(refs), **kw), when))
+        out.append(
+            Seed(
+                folder,
+                make_email(
+                    sender=sender,
+                    to=[to],
+                    subject=subject,
+                    body=body,
+                    date=when,
+                    message_id=mid,
+                    reply_to_message=parent,
+                    references=list(refs),
+                    **kw,
+                ),
+                when,
+            )
+        )
         return mid
 
     # Acme: we asked for approval six days ago; only an out-of-office came back.
-    q = mail("Sent", OWNER, JANE, "December content calendar",
-             "Hi Jane,\n\nThe December calendar is ready: 12 posts, 4 reels.\n"
-             "Could you approve it, or send me your changes?\n\nSam",
-             ago(6, 14), "<dec-calendar@studio.test>")
-    mail("INBOX", JANE, OWNER, "Automatic reply: December content calendar",
-         "I'm out of the office until Monday with limited access to email.",
-         ago(6, 14) + timedelta(minutes=1), "<ooo-1@acme.test>", q, [q],
-         headers={"Auto-Submitted": "auto-replied"})
+    q = mail(
+        "Sent",
+        OWNER,
+        JANE,
+        "December content calendar",
+        "Hi Jane,\n\nThe December calendar is ready: 12 posts, 4 reels.\n"
+        "Could you approve it, or send me your changes?\n\nSam",
+        ago(6, 14),
+        "<dec-calendar@studio.test>",
+    )
+    mail(
+        "INBOX",
+        JANE,
+        OWNER,
+        "Automatic reply: December content calendar",
+        "I'm out of the office until Monday with limited access to email.",
+        ago(6, 14) + timedelta(minutes=1),
+        "<ooo-1@acme.test>",
+        q,
+        [q],
+        headers={"Auto-Submitted": "auto-replied"},
+    )
 
     # Bistro Lune: asked 25 days ago, followed up twice by hand, silence since.
-    r = mail("Sent", OWNER, CAMILLE, "Photos du nouveau menu",
-             "Bonjour Camille,\n\nPouvez-vous m'envoyer les photos du nouveau menu d'hiver ?\n"
-             "Il me les faut pour préparer les publications.\n\nSam",
-             ago(25, 10), "<menu-photos@studio.test>")
-    f1 = mail("Sent", OWNER, CAMILLE, "Re: Photos du nouveau menu",
-              "Bonjour Camille,\n\nAvez-vous pu regarder pour les photos ?\n\nSam",
-              ago(21, 10), "<menu-photos-2@studio.test>", r, [r])
-    mail("Sent", OWNER, CAMILLE, "Re: Photos du nouveau menu",
-         "Bonjour Camille,\n\nJe reviens vers vous pour les photos du menu : "
-         "pouvez-vous me les envoyer cette semaine ?\n\nSam",
-         ago(16, 10), "<menu-photos-3@studio.test>", f1, [r, f1])
+    r = mail(
+        "Sent",
+        OWNER,
+        CAMILLE,
+        "Photos du nouveau menu",
+        "Bonjour Camille,\n\nPouvez-vous m'envoyer les photos du nouveau menu d'hiver ?\n"
+        "Il me les faut pour préparer les publications.\n\nSam",
+        ago(25, 10),
+        "<menu-photos@studio.test>",
+    )
+    f1 = mail(
+        "Sent",
+        OWNER,
+        CAMILLE,
+        "Re: Photos du nouveau menu",
+        "Bonjour Camille,\n\nAvez-vous pu regarder pour les photos ?\n\nSam",
+        ago(21, 10),
+        "<menu-photos-2@studio.test>",
+        r,
+        [r],
+    )
+    mail(
+        "Sent",
+        OWNER,
+        CAMILLE,
+        "Re: Photos du nouveau menu",
+        "Bonjour Camille,\n\nJe reviens vers vous pour les photos du menu : "
+        "pouvez-vous me les envoyer cette semaine ?\n\nSam",
+        ago(16, 10),
+        "<menu-photos-3@studio.test>",
+        f1,
+        [r, f1],
+    )
 
     # Northfield: an older, brisk exchange, and a new request we have not answered yet.
-    a = mail("Sent", OWNER, TOM, "October report",
-             "Hi Tom,\n\nHere is the October report. Any questions?\n\nSam",
-             ago(30, 9), "<oct-report@studio.test>")
-    b = mail("INBOX", TOM, OWNER, "Re: October report",
-             "Thanks Sam, all clear. Can we add Reels next month?\n\nTom",
-             ago(29, 11), "<oct-report-re@northfield.test>", a, [a])
-    mail("Sent", OWNER, TOM, "Re: October report",
-         "Hi Tom,\n\nYes, Reels are an add-on at 150 a month; I will send details.\n\nSam",
-         ago(29, 15), "<oct-report-re2@studio.test>", b, [a, b])
-    mail("INBOX", TOM, OWNER, "Posting schedule over the holidays",
-         "Hi Sam,\n\nWe close from 24 December to 2 January. Can we plan the posts for "
-         "that week?\n\nTom",
-         ago(1, 10), "<holidays@northfield.test>")
+    a = mail(
+        "Sent",
+        OWNER,
+        TOM,
+        "October report",
+        "Hi Tom,\n\nHere is the October report. Any questions?\n\nSam",
+        ago(30, 9),
+        "<oct-report@studio.test>",
+    )
+    b = mail(
+        "INBOX",
+        TOM,
+        OWNER,
+        "Re: October report",
+        "Thanks Sam, all clear. Can we add Reels next month?\n\nTom",
+        ago(29, 11),
+        "<oct-report-re@northfield.test>",
+        a,
+        [a],
+    )
+    mail(
+        "Sent",
+        OWNER,
+        TOM,
+        "Re: October report",
+        "Hi Tom,\n\nYes, Reels are an add-on at 150 a month; I will send details.\n\nSam",
+        ago(29, 15),
+        "<oct-report-re2@studio.test>",
+        b,
+        [a, b],
+    )
+    mail(
+        "INBOX",
+        TOM,
+        OWNER,
+        "Posting schedule over the holidays",
+        "Hi Sam,\n\nWe close from 24 December to 2 January. Can we plan the posts for "
+        "that week?\n\nTom",
+        ago(1, 10),
+        "<holidays@northfield.test>",
+    )
 
     # Not client contact: a newsletter, and a message too broken to read.
-    mail("INBOX", ("Social Weekly", "news@socialweekly.test"), OWNER, "This week in social",
-         "Ten trends for the new year.", ago(2, 7), "<nl-1@socialweekly.test>",
-         headers={"List-Id": "Social Weekly <weekly.socialweekly.test>",
-                  "Precedence": "bulk"})
-    out.append(Seed("INBOX", b"From: \"unterminated <\r\nSubject: =?x-unknown?q?broken?=\r\n"
-                    b"Date: not a date\r\n\r\n\xff\xfe garbage\r\n", ago(3, 8)))
+    mail(
+        "INBOX",
+        ("Social Weekly", "news@socialweekly.test"),
+        OWNER,
+        "This week in social",
+        "Ten trends for the new year.",
+        ago(2, 7),
+        "<nl-1@socialweekly.test>",
+        headers={"List-Id": "Social Weekly <weekly.socialweekly.test>", "Precedence": "bulk"},
+    )
+    out.append(
+        Seed(
+            "INBOX",
+            b'From: "unterminated <\r\nSubject: =?x-unknown?q?broken?=\r\n'
+            b"Date: not a date\r\n\r\n\xff\xfe garbage\r\n",
+            ago(3, 8),
+        )
+    )
     return out

@@ -76,7 +76,9 @@ def change_draft(
                 "Write the text in the editor, or use --body-file FILE.",
             )
         version += 1
-        fields.update(body=body if body.endswith("\n") else body + "\n", version=version, edited=True)
+        fields.update(
+            body=body if body.endswith("\n") else body + "\n", version=version, edited=True
+        )
         # New text, new message: whatever was prepared for the old text is void.
         fields.update(message_id=None, raw=None)
     history = [*draft.get("history", []), history_entry(now, _PAST[change], by, version, note)]

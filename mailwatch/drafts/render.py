@@ -57,7 +57,9 @@ class Renderer:
 
         def day(value: datetime) -> str:
             """'Monday 2 November' / 'lundi 2 novembre', in the client's time zone."""
-            return format_date(value.astimezone(zone).date(), _DAY_FORMAT[language], locale=language)
+            return format_date(
+                value.astimezone(zone).date(), _DAY_FORMAT[language], locale=language
+            )
 
         try:
             template = self.env.get_template(name)

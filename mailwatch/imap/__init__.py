@@ -1,5 +1,5 @@
 """Where mailwatch talks IMAP: a small Mailbox interface, imapclient behind it, a fake for tests."""
 
-from mailwatch.imap.base import FetchedMessage, FolderStatus, Mailbox, compress_uids
+from mailwatch.imap.base import FetchedMessage, FolderStatus, Mailbox
 
-__all__ = ["FetchedMessage", "FolderStatus", "Mailbox", "compress_uids"]
+__all__ = ["FetchedMessage", "FolderStatus", "Mailbox"]

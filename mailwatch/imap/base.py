@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
@@ -51,20 +51,3 @@ class Mailbox(Protocol):
     def find_message_id(self, folder: str, message_id: str) -> list[int]: ...
 
     def append(self, folder: str, raw: bytes, when: datetime) -> None: ...
-
-
-def compress_uids(uids: Iterable[int]) -> str:
-    """'1:3,7,9:10' for [1, 2, 3, 7, 9, 10]: servers cap command length (Dovecot 64 KB)."""
-    ordered = sorted(set(uids))
-    if not ordered:
-        raise ValueError("no UIDs")
-    parts: list[str] = []
-    start = prev = ordered[0]
-    for uid in ordered[1:]:
-        if uid == prev + 1:
-            prev = uid
-            continue
-        parts.append(f"{start}:{prev}" if prev != start else str(start))
-        start = prev = uid
-    parts.append(f"{start}:{prev}" if prev != start else str(start))
-    return ",".join(parts)

@@ -6,8 +6,8 @@ daemon runs it in `asyncio.to_thread`).
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import socket
 import ssl
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -17,7 +17,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from mailwatch.config.model import Imap, is_loopback
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed, UsageError
-from mailwatch.imap.base import FetchedMessage, FolderStatus, compress_uids
+from mailwatch.imap.base import FetchedMessage, FolderStatus
 from mailwatch.parse.fields import HEADER_FIELDS
 
 log = logging.getLogger("mailwatch.imap")
@@ -105,10 +105,8 @@ class ImapMailbox:
 
     @staticmethod
     def _safe_logout(client: imapclient.IMAPClient) -> None:
-        try:
+        with contextlib.suppress(OSError, IMAPClientError):
             client.logout()
-        except (OSError, IMAPClientError):
-            pass
 
     def close(self) -> None:
         if self._client is not None:
@@ -136,14 +134,14 @@ class ImapMailbox:
             if not self.client.folder_exists(self.config.sent):
                 raise UsageError(
                     f"The IMAP folder {self.config.sent!r} named in [imap] sent does not exist.",
-                    "Fix the name, or set sent = \"\" to find the Sent folder automatically.",
+                    'Fix the name, or set sent = "" to find the Sent folder automatically.',
                 )
             return self.config.sent
-        found = self.client.find_special_folder(imapclient.SENT)
+        found = self.client.find_special_folder(imapclient.imapclient.SENT)
         if not found:
             raise UsageError(
                 "Could not find your Sent folder (no \\Sent marker and no usual name).",
-                "Set [imap] sent to its name, e.g. sent = \"Sent Items\".",
+                'Set [imap] sent to its name, e.g. sent = "Sent Items".',
             )
         return found
 
@@ -174,7 +172,9 @@ class ImapMailbox:
         gmail = "X-GM-EXT-1" in self.capabilities
         if gmail:
             items.append(b"X-GM-MSGID")
-        response = self.client.fetch(compress_uids(uids), items)
+        # Explicit UID lists (imapclient 4 refuses range strings); callers batch them
+        # a few hundred at a time, far below servers' command-length limits.
+        response = self.client.fetch(list(uids), items)
         out = []
         for uid, data in response.items():
             out.append(
@@ -192,16 +192,14 @@ class ImapMailbox:
         if not uids:
             return {}
         self._select(folder)
-        response = self.client.fetch(compress_uids(uids), [f"BODY.PEEK[TEXT]<0.{limit}>".encode()])
+        response = self.client.fetch(list(uids), [f"BODY.PEEK[TEXT]<0.{limit}>".encode()])
         return {int(uid): _find_item(data, b"BODY[TEXT]") for uid, data in response.items()}
 
     def find_message_id(self, folder: str, message_id: str) -> list[int]:
         self._select(folder)
         found = set(self.client.search(["HEADER", "Message-ID", message_id]))
         # Outlook rewrites Message-ID and keeps ours in this header.
-        found.update(
-            self.client.search(["HEADER", "X-Microsoft-Original-Message-ID", message_id])
-        )
+        found.update(self.client.search(["HEADER", "X-Microsoft-Original-Message-ID", message_id]))
         return sorted(found)
 
     def append(self, folder: str, raw: bytes, when: datetime) -> None:
@@ -213,5 +211,5 @@ class ImapMailbox:
     def noop(self) -> None:
         try:
             self.client.noop()
-        except (OSError, IMAPClientError, socket.timeout) as exc:
+        except (TimeoutError, OSError, IMAPClientError) as exc:
             raise ConnectionFailed(f"The IMAP connection was lost: {exc}.") from exc

@@ -124,9 +124,10 @@ class MemoryMailbox:
             header, _ = split_message(stored.raw)
             for line in re.split(rb"\r?\n(?![ \t])", header):
                 name, _, value = line.partition(b":")
-                if name.strip().lower() in (b"message-id", b"x-microsoft-original-message-id"):
-                    if value.strip().lower() == needle:
-                        found.append(uid)
+                header_name = name.strip().lower()
+                ids = (b"message-id", b"x-microsoft-original-message-id")
+                if header_name in ids and value.strip().lower() == needle:
+                    found.append(uid)
         return sorted(found)
 
     def append(self, folder: str, raw: bytes, when: datetime) -> None:

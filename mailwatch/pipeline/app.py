@@ -69,8 +69,9 @@ class App:
                     f"{self.settings.path} has no [imap] section, so there is no mailbox to read.",
                     "Add [imap] (see config.example.toml), or try `mailwatch demo`.",
                 )
-            self._mailbox = ImapMailbox(imap, resolve_password(imap, section="imap"),
-                                        ca_file=self._ca_file(imap.ca_file))
+            self._mailbox = ImapMailbox(
+                imap, resolve_password(imap, section="imap"), ca_file=self._ca_file(imap.ca_file)
+            )
         return self._mailbox
 
     @property
@@ -85,8 +86,9 @@ class App:
                     f"{self.settings.path} has no [smtp] section, so nothing can be sent.",
                     "Add [smtp] (see config.example.toml).",
                 )
-            self._outbox = SmtpOutbox(smtp, resolve_password(smtp, section="smtp"),
-                                      ca_file=self._ca_file(smtp.ca_file))
+            self._outbox = SmtpOutbox(
+                smtp, resolve_password(smtp, section="smtp"), ca_file=self._ca_file(smtp.ca_file)
+            )
         return self._outbox
 
     def _ca_file(self, value: str) -> str:
@@ -99,7 +101,10 @@ class App:
     @cached_property
     def calendar(self) -> BusinessCalendar:
         owner = self.settings.owner
-        hours: tuple[time, time] = (parse_hhmm(owner.work_hours[0]), parse_hhmm(owner.work_hours[1]))
+        hours: tuple[time, time] = (
+            parse_hhmm(owner.work_hours[0]),
+            parse_hhmm(owner.work_hours[1]),
+        )
         return BusinessCalendar.for_country(owner.timezone, owner.workdays, hours, owner.country)
 
     @cached_property
@@ -152,13 +157,15 @@ class App:
 
     def evaluate(self) -> EvaluateReport:
         index = self._refresh_sent_drafts()
-        return evaluate(self.settings, self.store, index, self.renderer, self.calendar,
-                        self.clock.now())
+        return evaluate(
+            self.settings, self.store, index, self.renderer, self.calendar, self.clock.now()
+        )
 
     def recheck(self, draft: dict[str, Any]) -> str | None:
         index = self._refresh_sent_drafts()
-        ctx = build_context(self.settings, draft["client"], index, [draft], self.calendar,
-                            self.clock.now())
+        ctx = build_context(
+            self.settings, draft["client"], index, [draft], self.calendar, self.clock.now()
+        )
         return recheck(ctx, draft_view(draft))
 
     async def send(self) -> SendReport:
@@ -169,5 +176,4 @@ class App:
 
     def statuses(self) -> list[ClientStatus]:
         index = self._refresh_sent_drafts()
-        return statuses(self.settings, index, self.store.drafts(), self.calendar,
-                        self.clock.now())
+        return statuses(self.settings, index, self.store.drafts(), self.calendar, self.clock.now())

@@ -113,11 +113,10 @@ class PlanApplier:
                 self._withdraw(action)
             elif isinstance(action, CreateDraft):
                 self._create(action)
-            elif isinstance(action, RecordEvent):
-                if self.store.record_event(
-                    action.client, action.kind, action.at, action.data, key=action.key
-                ):
-                    self.report.events += 1
+            elif isinstance(action, RecordEvent) and self.store.record_event(
+                action.client, action.kind, action.at, action.data, key=action.key
+            ):
+                self.report.events += 1
 
     def _withdraw(self, action: WithdrawDraft) -> None:
         draft = self.store.draft(action.draft_id)
@@ -127,11 +126,17 @@ class PlanApplier:
         ]
         self.store.update_draft(
             action.draft_id,
-            {"status": WITHDRAWN, "history": history, "updated_at": self.now.isoformat(),
-             "withdrawn_reason": action.reason},
+            {
+                "status": WITHDRAWN,
+                "history": history,
+                "updated_at": self.now.isoformat(),
+                "withdrawn_reason": action.reason,
+            },
         )
         self.store.record_event(
-            draft["client"], "draft_withdrawn", self.now,
+            draft["client"],
+            "draft_withdrawn",
+            self.now,
             {"draft": action.draft_id, "by": "mailwatch", "reason": action.reason},
         )
         self.report.withdrawn.append(action.draft_id)
@@ -146,7 +151,10 @@ class PlanApplier:
             "language": client.language,
         }
         body = self.renderer.render(
-            client.language, action.kind, context, timezone=self.settings.timezone_for(action.client)
+            client.language,
+            action.kind,
+            context,
+            timezone=self.settings.timezone_for(action.client),
         )
         draft_id = self.store.next_draft_id()
         draft = {
@@ -173,9 +181,15 @@ class PlanApplier:
         }
         self.store.insert_draft(draft)
         self.store.record_event(
-            action.client, "draft_created", self.now,
-            {"draft": draft_id, "kind": action.kind, "step": action.step,
-             "reason": action.evidence.text},
+            action.client,
+            "draft_created",
+            self.now,
+            {
+                "draft": draft_id,
+                "kind": action.kind,
+                "step": action.step,
+                "reason": action.evidence.text,
+            },
         )
         self.report.created.append(draft_id)
         log.info("drafted %s %s for %s", action.kind, draft_id, action.client)

@@ -17,7 +17,9 @@ from mailwatch.core.model import SENT, Message
 
 
 def to_message(record: dict[str, Any], directory: Directory) -> Message:
-    attribution = directory.attribute(record.get("from"), record.get("to", []), record.get("cc", []))
+    attribution = directory.attribute(
+        record.get("from"), record.get("to", []), record.get("cc", [])
+    )
     return Message(
         key=record["key"],
         join_id=record["jid"],
@@ -119,7 +121,7 @@ class MessageIndex:
                 if last_in and last_out:
                     break
         for message in self._virtual.values():
-            if message.client == client and message.date <= now:
-                if last_out is None or message.date > last_out:
-                    last_out = message.date
+            mine = message.client == client and message.date <= now
+            if mine and (last_out is None or message.date > last_out):
+                last_out = message.date
         return last_in, last_out

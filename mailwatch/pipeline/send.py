@@ -68,8 +68,14 @@ class Sender:
 
     # -- state changes ----------------------------------------------------------------
 
-    def _update(self, draft: dict[str, Any], fields: dict[str, Any], action: str = "",
-                note: str = "", event: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _update(
+        self,
+        draft: dict[str, Any],
+        fields: dict[str, Any],
+        action: str = "",
+        note: str = "",
+        event: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         if action:
             fields["history"] = [
                 *draft.get("history", []),
@@ -79,8 +85,9 @@ class Sender:
         with self.store.batch():
             self.store.update_draft(draft["id"], fields)
             if event is not None:
-                self.store.record_event(draft["client"], f"draft_{action}", self.now,
-                                        {"draft": draft["id"], **event})
+                self.store.record_event(
+                    draft["client"], f"draft_{action}", self.now, {"draft": draft["id"], **event}
+                )
         draft.update(fields)
         return draft
 
@@ -90,8 +97,11 @@ class Sender:
         for draft in self.store.drafts(statuses=[SENDING]):
             await self._resume(draft)
         for draft in self.store.drafts(statuses=[SENT]):
-            if self.settings.config.smtp and self.settings.config.smtp.save_to_sent \
-                    and not draft.get("filed"):
+            if (
+                self.settings.config.smtp
+                and self.settings.config.smtp.save_to_sent
+                and not draft.get("filed")
+            ):
                 await self._file_copy(draft)
         for draft in self.store.drafts(statuses=[APPROVED]):
             await self._send_approved(draft)
@@ -104,9 +114,13 @@ class Sender:
             return
         client_id = draft["client"]
         if client_id not in self.settings.clients:
-            self._update(draft, {"status": FAILED, "error": "client no longer configured"},
-                         "failed", f"The client {client_id!r} is no longer in your client files.",
-                         {"reason": "client removed"})
+            self._update(
+                draft,
+                {"status": FAILED, "error": "client no longer configured"},
+                "failed",
+                f"The client {client_id!r} is no longer in your client files.",
+                {"reason": "client removed"},
+            )
             self.report.failed.append(draft["id"])
             return
         rules = self.settings.rules_for(client_id)
@@ -118,15 +132,21 @@ class Sender:
             return
         reason = self.app.recheck(draft)
         if reason:
-            self._update(draft, {"status": WITHDRAWN, "withdrawn_reason": reason}, "withdrawn",
-                         reason, {"reason": reason})
+            self._update(
+                draft,
+                {"status": WITHDRAWN, "withdrawn_reason": reason},
+                "withdrawn",
+                reason,
+                {"reason": reason},
+            )
             self.report.withdrawn.append(draft["id"])
             return
         if not draft.get("message_id"):
             self._prepare(draft)
         else:
-            self._update(draft, {"status": SENDING, "stage": "prepared",
-                                 "stage_at": self.now.isoformat()})
+            self._update(
+                draft, {"status": SENDING, "stage": "prepared", "stage_at": self.now.isoformat()}
+            )
         crash_point("send.before_smtp")
         await self._transmit(draft)
 
@@ -135,13 +155,16 @@ class Sender:
         message_id = new_message_id(owner)
         raw = message_bytes(build_message(draft, owner, message_id, self.now))
         # Identity and bytes are durable before the server hears of them.
-        self._update(draft, {
-            "status": SENDING,
-            "message_id": message_id,
-            "raw": base64.b64encode(raw).decode(),
-            "stage": "prepared",
-            "stage_at": self.now.isoformat(),
-        })
+        self._update(
+            draft,
+            {
+                "status": SENDING,
+                "message_id": message_id,
+                "raw": base64.b64encode(raw).decode(),
+                "stage": "prepared",
+                "stage_at": self.now.isoformat(),
+            },
+        )
 
     def _recipients(self, draft: dict[str, Any]) -> list[str]:
         smtp = self.settings.config.smtp
@@ -175,7 +198,8 @@ class Sender:
         refused = {a: r for a, r in delivery.refused.items() if a != self.settings.owner.email}
         note = "Sent." + (
             " Not delivered to: " + "; ".join(f"{a} ({r})" for a, r in refused.items())
-            if refused else ""
+            if refused
+            else ""
         )
         self._mark_sent(draft, note, refused)
         await self._file_copy(draft)
@@ -184,14 +208,21 @@ class Sender:
         self._update(
             draft,
             {"status": SENT, "sent_at": self.now.isoformat(), "stage": None, "refused": refused},
-            "sent", note, {"message_id": draft["message_id"], "refused": refused},
+            "sent",
+            note,
+            {"message_id": draft["message_id"], "refused": refused},
         )
         self.report.sent.append(draft["id"])
         log.info("sent draft %s to %s", draft["id"], ", ".join(draft["to"]))
 
     def _failed(self, draft: dict[str, Any], reply: str, refused: dict[str, str]) -> None:
-        self._update(draft, {"status": FAILED, "error": reply, "refused": refused, "stage": None},
-                     "failed", f"The mail server refused it: {reply}", {"reply": reply})
+        self._update(
+            draft,
+            {"status": FAILED, "error": reply, "refused": refused, "stage": None},
+            "failed",
+            f"The mail server refused it: {reply}",
+            {"reply": reply},
+        )
         self.report.failed.append(draft["id"])
 
     def _retry_later(self, draft: dict[str, Any], reason: str) -> None:
@@ -201,9 +232,18 @@ class Sender:
             self._failed(draft, f"still failing after {len(attempts)} attempts: {reason}", {})
             return
         delay = min(RETRY_FIRST * 2 ** (len(attempts) - 1), RETRY_MAX)
-        self._update(draft, {"status": APPROVED, "stage": None, "attempts": attempts,
-                             "retry_at": (self.now + delay).isoformat(), "error": reason},
-                     "retry", f"Will try again after {delay}: {reason}")
+        self._update(
+            draft,
+            {
+                "status": APPROVED,
+                "stage": None,
+                "attempts": attempts,
+                "retry_at": (self.now + delay).isoformat(),
+                "error": reason,
+            },
+            "retry",
+            f"Will try again after {delay}: {reason}",
+        )
         self.report.retrying.append(draft["id"])
         log.warning("draft %s: %s; retrying in %s", draft["id"], reason, delay)
 
@@ -215,7 +255,9 @@ class Sender:
         if smtp is not None and not smtp.save_to_sent:
             folders.append(self.app.sent_folder())  # the server files its own copy
         if smtp is not None and smtp.bcc_self:
-            folders.append(self.settings.config.imap.inbox if self.settings.config.imap else "INBOX")
+            folders.append(
+                self.settings.config.imap.inbox if self.settings.config.imap else "INBOX"
+            )
         return folders
 
     async def _find(self, folder: str, message_id: str) -> bool:
@@ -234,17 +276,24 @@ class Sender:
             await self._transmit(draft)  # never reached DATA: nothing can have gone out
             return
         if not folders:
-            self._failed(draft, "unknown whether it went out (the connection broke during "
-                         "sending and this mailbox gives no proof); check your Sent folder "
-                         "and approve it again to resend", {})
+            self._failed(
+                draft,
+                "unknown whether it went out (the connection broke during "
+                "sending and this mailbox gives no proof); check your Sent folder "
+                "and approve it again to resend",
+                {},
+            )
             return
         stage_at = datetime.fromisoformat(draft["stage_at"])
         wait = timedelta(seconds=self.settings.config.smtp.proof_wait_seconds)  # type: ignore[union-attr]
         if self.now - stage_at < wait:
             self.report.unresolved.append(draft["id"])
             return
-        log.warning("draft %s: no copy found %s after sending; sending again",
-                    draft["id"], self.now - stage_at)
+        log.warning(
+            "draft %s: no copy found %s after sending; sending again",
+            draft["id"],
+            self.now - stage_at,
+        )
         await self._transmit(draft)
 
     async def _file_copy(self, draft: dict[str, Any]) -> None:

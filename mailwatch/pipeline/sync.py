@@ -17,7 +17,7 @@ from typing import Any
 
 from mailwatch.core.tracking import STATS_DAYS
 from mailwatch.imap.base import FetchedMessage, FolderStatus, Mailbox
-from mailwatch.parse import ParseError, ParsedHeaders, parse_headers
+from mailwatch.parse import ParsedHeaders, ParseError, parse_headers
 from mailwatch.parse.fields import TEXT_PREFIX_BYTES
 from mailwatch.pipeline.records import add_text, build_record, message_key
 from mailwatch.store import FolderState, Store
@@ -83,8 +83,10 @@ class FolderSync:
         if state is not None and state.uidvalidity != status.uidvalidity:
             self._renumbered(state, status)
             return self.report
-        if state is not None and state.uidnext == status.uidnext and (
-            status.highestmodseq is None or state.highestmodseq == status.highestmodseq
+        if (
+            state is not None
+            and state.uidnext == status.uidnext
+            and (status.highestmodseq is None or state.highestmodseq == status.highestmodseq)
         ):
             return self.report  # quiet: one STATUS round trip
         last_uid = state.last_uid if state else 0
@@ -131,7 +133,9 @@ class FolderSync:
             record = build_record(self.folder, uidvalidity, item, parsed)
             if record is None:
                 quarantine.append(
-                    self._quarantine_entry(item, key, "no usable date (no Date header, no arrival date)")
+                    self._quarantine_entry(
+                        item, key, "no usable date (no Date header, no arrival date)"
+                    )
                 )
                 continue
             records.append(record)
@@ -145,21 +149,23 @@ class FolderSync:
         recent = [r for r in records if datetime.fromisoformat(r["date"]) >= self.text_since]
         if not recent:
             return
-        bodies = self.mailbox.fetch_text(
-            self.folder, [r["uid"] for r in recent], TEXT_PREFIX_BYTES
-        )
+        bodies = self.mailbox.fetch_text(self.folder, [r["uid"] for r in recent], TEXT_PREFIX_BYTES)
         for record in recent:
             body = bodies.get(record["uid"], b"")
             try:
                 add_text(
-                    record, parsed_by_uid[record["uid"]], body, TEXT_PREFIX_BYTES, self.extra_phrases
+                    record,
+                    parsed_by_uid[record["uid"]],
+                    body,
+                    TEXT_PREFIX_BYTES,
+                    self.extra_phrases,
                 )
             except Exception:  # the text is a bonus; the record stands without it
                 log.exception("could not read the text of %s", record["key"])
 
     def _quarantine_entry(self, item: FetchedMessage, key: str, reason: str) -> dict[str, Any]:
         self.report.quarantined += 1
-        log.warning("quarantined %s: %s", key, reason)
+        log.info("quarantined %s: %s", key, reason)
         return {
             "key": key,
             "folder": self.folder,
@@ -204,7 +210,9 @@ class FolderSync:
         """
         log.warning(
             "%s: UIDVALIDITY changed (%s -> %s); re-matching by Message-ID",
-            self.folder, old.uidvalidity, status.uidvalidity,
+            self.folder,
+            old.uidvalidity,
+            status.uidvalidity,
         )
         self.report.renumbered = True
         known = {
@@ -229,7 +237,9 @@ class FolderSync:
                 else:
                     new_key = message_key(self.folder, status.uidvalidity, item.uid)
                     rekey[match["key"]] = {
-                        "key": new_key, "uidvalidity": status.uidvalidity, "uid": item.uid
+                        "key": new_key,
+                        "uidvalidity": status.uidvalidity,
+                        "uid": item.uid,
                     }
         with self.store.batch():
             self.store.rekey_messages(rekey)
@@ -238,8 +248,11 @@ class FolderSync:
         self._ingest(sorted(fresh_uids), status, 0)
         self.store.set_folder_state(
             FolderState(
-                self.folder, status.uidvalidity, max(uids, default=0),
-                status.uidnext, status.highestmodseq,
+                self.folder,
+                status.uidvalidity,
+                max(uids, default=0),
+                status.uidnext,
+                status.highestmodseq,
             )
         )
 

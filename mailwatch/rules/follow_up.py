@@ -34,7 +34,7 @@ def propose(ctx: ClientContext) -> list[Proposal]:
         calendar_days = (ctx.now - anchor.date).days
         nudges = len(episode.follow_ups)
         text = (
-            f"Your message of {anchor.date:%Y-%m-%d} asked {ctx.name} for something and "
+            f"Your message of {anchor.date:%a %d %b} asked {ctx.name} for something and "
             f"nothing has come back in {elapsed} business days"
             + (f" ({nudges} follow-up{'s' if nudges != 1 else ''} already sent)" if nudges else "")
             + f": follow-up step {step} of {len(ctx.rules.follow_up_days)} is due."

@@ -35,7 +35,7 @@ def propose(ctx: ClientContext) -> list[Proposal]:
         unanswered = len(episode.follow_ups)
         text = (
             f"{ctx.name} has not answered {unanswered} follow-ups; the last went out on "
-            f"{last.date:%Y-%m-%d}, {quiet_days} days ago: a pause notice is due."
+            f"{last.date:%a %d %b}, {quiet_days} days ago: a pause notice is due."
         )
         proposals.append(
             Proposal(

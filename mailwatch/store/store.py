@@ -37,7 +37,9 @@ class Store:
     def __init__(self, path: Path, *, readonly: bool = False, wait: float = 30.0) -> None:
         self.path = Path(path)
         self.readonly = readonly
-        self._lock = ProcessLock(self.path.with_name(self.path.name + ".lock"), "changing this state")
+        self._lock = ProcessLock(
+            self.path.with_name(self.path.name + ".lock"), "changing this state"
+        )
         if not readonly:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire(wait)
@@ -68,9 +70,7 @@ class Store:
                 f"(schema {meta['schema_version']}, this one reads {SCHEMA_VERSION}).",
                 "Upgrade mailwatch, or point [store] path at another file.",
             )
-        self._message_keys: set[str] = {
-            doc["key"] for doc in self.db.table("messages").all()
-        }
+        self._message_keys: set[str] = {doc["key"] for doc in self.db.table("messages").all()}
 
     def _file_identity(self) -> tuple[int, int, int] | None:
         try:

@@ -41,7 +41,9 @@ def msg(
     if reply_to is not None:
         refs = (*reply_to.references, reply_to.join_id)
         in_reply_to = reply_to.join_id
-        subject = subject if subject != "Content calendar for December" else "Re: " + reply_to.subject
+        subject = (
+            subject if subject != "Content calendar for December" else "Re: " + reply_to.subject
+        )
     if asks is None and direction == "out":
         asks = False
     return Message(
@@ -90,7 +92,11 @@ def ctx(
 
 
 def draft(
-    anchor: Message, kind: str = "follow_up", step: int | None = 1, status: str = "pending", **kw: Any
+    anchor: Message,
+    kind: str = "follow_up",
+    step: int | None = 1,
+    status: str = "pending",
+    **kw: Any,
 ) -> DraftView:
     return DraftView(
         id=str(next(_counter)),

@@ -14,8 +14,11 @@ from mailwatch.errors import UsageError
 def test_init_writes_the_three_things(tmp_path: Path) -> None:
     target = tmp_path / "mw"
     written = init_directory(target)
-    assert written == [target / "config.toml", target / "clients" / "example.toml",
-                       target / "state"]
+    assert written == [
+        target / "config.toml",
+        target / "clients" / "example.toml",
+        target / "state",
+    ]
     assert (target / "state").is_dir() and not any((target / "state").iterdir())
     assert "[owner]" in (target / "config.toml").read_text()
 
@@ -70,12 +73,19 @@ def test_summary_describes_the_configuration(tmp_path: Path) -> None:
     text = summary(load_settings(tmp_path / "config.toml"))
     print(text)
     for expected in [
-        "Sam Rivera <sam@studio.test>", "Europe/Paris", "mon–fri", "09:00–18:00", "FR",
-        "2 in", "en: example (America/New_York)", "fr: bistro",
+        "Sam Rivera <sam@studio.test>",
+        "Europe/Paris",
+        "mon–fri",
+        "09:00–18:00",
+        "FR",
+        "2 in",
+        "en: example (America/New_York)",
+        "fr: bistro",
         "follow-ups after 3, 7, 14 business days",
         "example overrides: follow_up_days = [2, 5, 10]",
         str(tmp_path / "state" / "mailwatch.json"),
-        "imap.example.com:993, security ssl", "smtp.example.com:465, security ssl",
+        "imap.example.com:993, security ssl",
+        "smtp.example.com:465, security ssl",
         "$MAILWATCH_IMAP_PASSWORD",
     ]:
         assert expected in text, expected

@@ -51,8 +51,10 @@ language = "fr"
 """
 
 # Words from pydantic's own messages that must never reach the owner.
-JARGON = re.compile(r"Value error|Input should|type=|pydantic|validation error|Field required|"
-                    r"Extra inputs|\[\d+\]|\('")
+JARGON = re.compile(
+    r"Value error|Input should|type=|pydantic|validation error|Field required|"
+    r"Extra inputs|\[\d+\]|\('"
+)
 
 
 def write(base: Path, config: str, clients: dict[str, str | bytes] | None = None) -> Path:
@@ -85,8 +87,7 @@ def find(problems: list[Problem], file_end: str, key: str) -> Problem:
 
 
 def test_valid_configuration_loads(tmp_path: Path) -> None:
-    path = write(tmp_path, OWNER + IMAP + SMTP,
-                 {"acme.toml": ACME, "bistro-lune.toml": BISTRO})
+    path = write(tmp_path, OWNER + IMAP + SMTP, {"acme.toml": ACME, "bistro-lune.toml": BISTRO})
     settings = load_settings(path)
     assert sorted(settings.clients) == ["acme", "bistro-lune"]
     assert settings.owner.addresses == {"sam@studio.test", "sam@gmail.test"}
@@ -101,9 +102,9 @@ def test_client_rules_override_only_the_keys_they_set(tmp_path: Path) -> None:
     path = write(tmp_path, config, {"acme.toml": ACME, "bistro-lune.toml": BISTRO})
     settings = load_settings(path)
     acme = settings.rules_for("acme")
-    assert acme.follow_up_days == [2, 5, 10]      # the client's own
-    assert acme.reply_within_hours == 12          # from config.toml
-    assert acme.pause_after_silent_days == 14     # the built-in default
+    assert acme.follow_up_days == [2, 5, 10]  # the client's own
+    assert acme.reply_within_hours == 12  # from config.toml
+    assert acme.pause_after_silent_days == 14  # the built-in default
     assert settings.rules_for("bistro-lune") == settings.config.rules
 
 
@@ -166,7 +167,7 @@ MANY_PROBLEM_CLIENTS: dict[str, str | bytes] = {
     "broken.toml": 'emails = ["x@broken.test"]\nname = Broken Inc\n',
     "Big Client.toml": 'name = "Big"\nemails = ["big@big.test"]\n',
     "typo.toml": 'name = "Typo"\nemail = ["t@typo.test"]\nlanguage = "de"\n'
-                 "[rules]\npause_after_silent_days = 1.5\n",
+    "[rules]\npause_after_silent_days = 1.5\n",
     "self.toml": 'name = "Self"\nemails = ["sam@studio.test"]\ndomains = ["gmail.com"]\n',
     "latin1.toml": 'name = "Café"\nemails = ["c@cafe.test"]\n'.encode("latin-1"),
 }
@@ -192,7 +193,8 @@ def test_every_problem_in_every_file_is_reported_at_once(tmp_path: Path) -> None
     clash = find(problems, "acme.toml", "emails")
     assert "jane@acme.test" in clash.what
     assert {"acme.toml", "acme-copy.toml"} == {
-        Path(clash.file).name, Path(re.search(r"listed in (\S+)", clash.what)[1]).name
+        Path(clash.file).name,
+        Path(re.search(r"listed in (\S+)", clash.what)[1]).name,
     }
     assert "rename it to big-client.toml" in find(problems, "Big Client.toml", "").fix
     assert "did you mean emails?" in find(problems, "typo.toml", "email").fix
@@ -232,13 +234,14 @@ def test_full_report_reads_well(tmp_path: Path) -> None:
 
 def test_item_positions_are_counted_from_one(tmp_path: Path) -> None:
     config = OWNER + '[rules]\nfollow_up_days = [3, "seven"]\n'
-    problem = find(problems_of(write(tmp_path, config)), "config.toml",
-                   "rules.follow_up_days (item 2)")
+    problem = find(
+        problems_of(write(tmp_path, config)), "config.toml", "rules.follow_up_days (item 2)"
+    )
     assert problem.what == 'must be a whole number, not "seven"'
 
 
 def test_missing_section_and_missing_key(tmp_path: Path) -> None:
-    path = write(tmp_path, '[imap]\nport = 993\n', {"acme.toml": "language = 'fr'\n"})
+    path = write(tmp_path, "[imap]\nport = 993\n", {"acme.toml": "language = 'fr'\n"})
     problems = problems_of(path)
     owner = find(problems, "config.toml", "owner")
     assert owner.what == "is required" and "[owner]" in owner.fix
@@ -248,8 +251,9 @@ def test_missing_section_and_missing_key(tmp_path: Path) -> None:
 
 
 def test_a_section_written_as_a_value(tmp_path: Path) -> None:
-    problem = find(problems_of(write(tmp_path, 'smtp = "smtp.example.com"\n' + OWNER)),
-                   "config.toml", "smtp")
+    problem = find(
+        problems_of(write(tmp_path, 'smtp = "smtp.example.com"\n' + OWNER)), "config.toml", "smtp"
+    )
     assert "section" in problem.what and "[smtp]" in problem.fix
 
 
@@ -273,8 +277,10 @@ def test_password_in_the_config_file_is_refused_without_echoing_it(tmp_path: Pat
 
 
 def test_password_typed_into_password_env_is_not_echoed(tmp_path: Path) -> None:
-    config = OWNER + '[imap]\nhost = "imap.example.com"\nusername = "sam"\n' \
+    config = (
+        OWNER + '[imap]\nhost = "imap.example.com"\nusername = "sam"\n'
         'password_env = "s3cret pass!"\n'
+    )
     problem = find(problems_of(write(tmp_path, config)), "config.toml", "imap.password_env")
     assert "NAME of an environment variable" in problem.what
     assert "s3cret" not in str(problem)
@@ -324,7 +330,7 @@ def test_config_syntax_error_still_checks_the_clients(tmp_path: Path) -> None:
 
 
 def test_invalid_config_still_checks_clients_against_the_owner(tmp_path: Path) -> None:
-    config = OWNER + '[rules]\nlookback_days = 0\n'
+    config = OWNER + "[rules]\nlookback_days = 0\n"
     path = write(tmp_path, config, {"self.toml": 'name = "S"\nemails = ["SAM@studio.test"]\n'})
     problems = problems_of(path)
     assert "at least 1" in find(problems, "config.toml", "rules.lookback_days").what
@@ -352,8 +358,10 @@ def test_load_client_reads_the_shipped_example() -> None:
 
 def test_load_client_reports_all_problems_of_the_file(tmp_path: Path) -> None:
     path = tmp_path / "acme.toml"
-    path.write_text('name = "Acme"\nemails = ["jane@acme.test"]\n[contract]\ndue_day = 31\n'
-                    'late_fee_percent = "15%"\n[addons]\nextra_post = -5\n')
+    path.write_text(
+        'name = "Acme"\nemails = ["jane@acme.test"]\n[contract]\ndue_day = 31\n'
+        'late_fee_percent = "15%"\n[addons]\nextra_post = -5\n'
+    )
     with pytest.raises(ConfigError) as caught:
         load_client(path)
     keys = [p.key for p in caught.value.problems]
@@ -362,8 +370,10 @@ def test_load_client_reports_all_problems_of_the_file(tmp_path: Path) -> None:
 
 
 def test_common_slips_get_a_concrete_fix(tmp_path: Path) -> None:
-    config = OWNER.replace('"Europe/Paris"', '"new york"') + \
-        "work_hours = [09:00:00, 18:00:00]\n[imap]\nhost = \"h.test\"\ntimeout_seconds = 0\n"
+    config = (
+        OWNER.replace('"Europe/Paris"', '"new york"')
+        + 'work_hours = [09:00:00, 18:00:00]\n[imap]\nhost = "h.test"\ntimeout_seconds = 0\n'
+    )
     problems = problems_of(write(tmp_path, config))
     assert find(problems, "config.toml", "owner.timezone").fix == 'did you mean "America/New_York"?'
     hours = find(problems, "config.toml", "owner.work_hours (item 1)")

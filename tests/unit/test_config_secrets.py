@@ -34,7 +34,10 @@ def failure(server: Imap | Smtp, section: str = "imap") -> ConfigError:
 def assert_no_secret(error: ConfigError) -> None:
     """Not in the message, the repr, the problems, nor any chained exception."""
     texts = [
-        str(error), repr(error), repr(error.problems), error.hint,
+        str(error),
+        repr(error),
+        repr(error.problems),
+        error.hint,
         "".join(traceback.format_exception(error)),
     ]
     for text in texts:
@@ -136,12 +139,14 @@ def test_command_with_an_unclosed_quote() -> None:
 def test_command_gets_no_input() -> None:
     # A command that prompts must fail at once, not wait for a keyboard that is not there.
     code = 'import sys; line = sys.stdin.readline(); print(line.strip() or "no input")'
-    assert resolve_password(imap(password_command=python_command(code)),
-                            section="imap") == "no input"
+    assert (
+        resolve_password(imap(password_command=python_command(code)), section="imap") == "no input"
+    )
 
 
 def test_the_error_names_the_configuration_file() -> None:
     with pytest.raises(ConfigError) as caught:
-        resolve_password(Imap(host="h.test", username="u"), section="imap",
-                         file="/home/sam/mw/config.toml")
+        resolve_password(
+            Imap(host="h.test", username="u"), section="imap", file="/home/sam/mw/config.toml"
+        )
     assert str(caught.value.problems[0]).startswith("/home/sam/mw/config.toml: imap.password_env:")

@@ -41,8 +41,9 @@ def test_business_hours_between_only_counts_working_hours():
 
 
 def test_business_hours_across_daylight_saving_change():
-    cal = BusinessCalendar("Europe/Paris", ["mon", "tue", "wed", "thu", "fri", "sat", "sun"],
-                           (time(9), time(18)))
+    cal = BusinessCalendar(
+        "Europe/Paris", ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], (time(9), time(18))
+    )
     # 2026-10-25 is the autumn change in Europe: a whole working day is still 9 hours.
     start = datetime(2026, 10, 25, 7, tzinfo=UTC)
     end = datetime(2026, 10, 25, 20, tzinfo=UTC)

@@ -47,7 +47,7 @@ def test_client_reply_ends_the_wait_and_withdraws_the_draft():
     assert creates(actions) == []
     [withdraw] = withdraws(actions)
     assert withdraw.draft_id == pending.id
-    assert "replied on 2026-11-05" in withdraw.reason
+    assert "replied on Thu 05 Nov" in withdraw.reason
 
 
 def test_an_auto_reply_is_not_an_answer():
@@ -158,7 +158,7 @@ def test_recheck_sees_a_manual_follow_up():
     nudge = msg(at(5, 10), reply_to=ask)
     approved = draft(ask, step=1, status="approved")
     reason = recheck(ctx([ask, nudge], at(5, 11)), approved)
-    assert reason == "You already followed up yourself on 2026-11-05."
+    assert reason == "You already followed up yourself on Thu 05 Nov."
 
 
 def test_contact_name_comes_from_the_client_signature():

@@ -25,8 +25,13 @@ MONDAY = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)  # 10:00 Paris, 04:00 New York
 
 def settings(tmp_path, **smtp) -> Settings:
     config = Config(
-        owner={"name": "Sam Rivera", "email": "sam@studio.test", "timezone": "Europe/Paris",
-               "country": "FR", "signature": "Sam Rivera — Rivera Social"},
+        owner={
+            "name": "Sam Rivera",
+            "email": "sam@studio.test",
+            "timezone": "Europe/Paris",
+            "country": "FR",
+            "signature": "Sam Rivera — Rivera Social",
+        },
         imap={"host": "127.0.0.1", "port": 1143, "security": "none", "username": "sam"},
         smtp={"host": "127.0.0.1", "port": 1025, "security": "none", "username": "", **smtp},
         store={"path": str(tmp_path / "state.json")},
@@ -45,19 +50,33 @@ class World:
         self.outbox = MemoryOutbox()
         self.clock = FixedClock(MONDAY)
         self.store = Store(self.settings.store_path)
-        self.app = App(self.settings, self.store, self.clock, mailbox=self.mailbox,
-                       outbox=self.outbox)
+        self.app = App(
+            self.settings, self.store, self.clock, mailbox=self.mailbox, outbox=self.outbox
+        )
 
     def ask(self, when=MONDAY, mid="<ask1@studio.test>", body="Could you send the logo files?"):
-        raw = make_email(sender=SAM, to=[JANE], subject="Logo for the December posts", body=body,
-                         date=when, message_id=mid)
+        raw = make_email(
+            sender=SAM,
+            to=[JANE],
+            subject="Logo for the December posts",
+            body=body,
+            date=when,
+            message_id=mid,
+        )
         self.mailbox.deliver("Sent", raw, when)
         return mid
 
     def reply(self, when, to_mid, mid="<r1@acme.test>", body="Here they are."):
-        raw = make_email(sender=JANE, to=[SAM], subject="Re: Logo for the December posts",
-                         body=body, date=when, message_id=mid, reply_to_message=to_mid,
-                         references=[to_mid])
+        raw = make_email(
+            sender=JANE,
+            to=[SAM],
+            subject="Re: Logo for the December posts",
+            body=body,
+            date=when,
+            message_id=mid,
+            reply_to_message=to_mid,
+            references=[to_mid],
+        )
         self.mailbox.deliver("INBOX", raw, when)
 
     def tick(self, when: datetime):
@@ -126,7 +145,7 @@ def test_client_reply_before_sending_withdraws_the_draft(world):
     created, _ = world.tick(THURSDAY_NY_MORNING)
     change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
     world.reply(THURSDAY_NY_MORNING + timedelta(minutes=1), mid)
-    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
+    _, _report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
     assert world.outbox.sent == []
     draft = world.store.draft(created[0])
     assert draft["status"] == "withdrawn"
@@ -144,7 +163,7 @@ def test_unreadable_message_is_quarantined_and_the_rest_goes_on(world):
 
 def test_uidvalidity_change_rematches_and_drafts_nothing_twice(world):
     world.ask()
-    created, _ = world.tick(THURSDAY_NY_MORNING)
+    _created, _ = world.tick(THURSDAY_NY_MORNING)
     count = world.store.message_count()
     world.mailbox.renumber("Sent")
     created_again, _ = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
@@ -201,9 +220,15 @@ def test_crash_during_data_without_proof_waits_then_resends(world):
     created, _ = world.tick(THURSDAY_NY_MORNING)
     change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
     world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
-    world.store.update_draft(created[0], {"status": "sending", "stage": "data",
-                                          "stage_at": world.clock.now().isoformat(),
-                                          "filed": False})
+    world.store.update_draft(
+        created[0],
+        {
+            "status": "sending",
+            "stage": "data",
+            "stage_at": world.clock.now().isoformat(),
+            "filed": False,
+        },
+    )
     world.outbox.sent.clear()
     _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
     assert report.unresolved == [created[0]] and world.outbox.sent == []
@@ -225,9 +250,14 @@ def test_status_rows(world):
 
 
 def test_french_client_gets_a_french_draft(world):
-    ask = make_email(sender=SAM, to=[("Chef", "chef@lune.test")], subject="Visuels de Noël",
-                     body="Pouvez-vous valider les visuels ?", date=MONDAY,
-                     message_id="<fr1@studio.test>")
+    ask = make_email(
+        sender=SAM,
+        to=[("Chef", "chef@lune.test")],
+        subject="Visuels de Noël",
+        body="Pouvez-vous valider les visuels ?",
+        date=MONDAY,
+        message_id="<fr1@studio.test>",
+    )
     world.mailbox.deliver("Sent", ask, MONDAY)
     created, _ = world.tick(THURSDAY_NY_MORNING)
     body = world.store.draft(created[0])["body"]
