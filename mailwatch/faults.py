@@ -22,5 +22,5 @@ POINTS = (
 
 
 def crash_point(name: str) -> None:
-    if _TARGET and _TARGET == name:
+    if _TARGET and name == _TARGET:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -7,16 +7,18 @@ daemon runs it in `asyncio.to_thread`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import ssl
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from typing import ParamSpec, TypeVar
 
 import imapclient
-from imapclient.exceptions import IMAPClientError, LoginError
+from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from mailwatch.config.model import Imap, is_loopback
-from mailwatch.errors import AuthenticationFailed, ConnectionFailed, UsageError
+from mailwatch.errors import AuthenticationFailed, ConnectionFailed, MailwatchError, UsageError
 from mailwatch.imap.base import FetchedMessage, FolderStatus
 from mailwatch.parse.fields import HEADER_FIELDS
 
@@ -46,6 +48,36 @@ def _aware(value: object) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _guarded(method: Callable[P, R]) -> Callable[P, R]:
+    """Turn socket and protocol failures into our errors; drop a broken connection.
+
+    A lost connection (socket error, timeout, IMAP abort) becomes ConnectionFailed
+    and the next call reconnects. A command the server refused (NO/BAD) is reported
+    as it is: reconnecting would not help.
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        self = args[0]
+        try:
+            return method(*args, **kwargs)
+        except MailwatchError:
+            raise
+        except (OSError, IMAPClientAbortError, ssl.SSLError) as exc:
+            self._discard()  # type: ignore[attr-defined]
+            raise ConnectionFailed(f"The IMAP connection was lost: {exc}.") from exc
+        except IMAPClientError as exc:
+            raise MailwatchError(
+                f"The IMAP server refused a request ({method.__name__}): {exc}."
+            ) from exc
+
+    return wrapper
 
 
 class ImapMailbox:
@@ -114,6 +146,14 @@ class ImapMailbox:
         self._client = None
         self._selected = None
 
+    def _discard(self) -> None:
+        """Forget a broken connection without talking to it."""
+        if self._client is not None:
+            with contextlib.suppress(OSError, IMAPClientError):
+                self._client.shutdown()
+        self._client = None
+        self._selected = None
+
     @property
     def client(self) -> imapclient.IMAPClient:
         if self._client is None:
@@ -129,6 +169,7 @@ class ImapMailbox:
 
     # -- folders ----------------------------------------------------------------------
 
+    @_guarded
     def sent_folder(self) -> str:
         if self.config.sent:
             if not self.client.folder_exists(self.config.sent):
@@ -145,6 +186,7 @@ class ImapMailbox:
             )
         return found
 
+    @_guarded
     def status(self, folder: str) -> FolderStatus:
         items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
         if "CONDSTORE" in self.capabilities:
@@ -158,12 +200,14 @@ class ImapMailbox:
             highestmodseq=int(modseq) if modseq is not None else None,
         )
 
+    @_guarded
     def uids_after(self, folder: str, last_uid: int) -> list[int]:
         self._select(folder)
         uids = self.client.search(["UID", f"{last_uid + 1}:*"])
         # "UID n:*" returns the newest message even when n is past it: drop those.
         return sorted(uid for uid in uids if uid > last_uid)
 
+    @_guarded
     def fetch_headers(self, folder: str, uids: Sequence[int]) -> list[FetchedMessage]:
         if not uids:
             return []
@@ -188,6 +232,7 @@ class ImapMailbox:
             )
         return sorted(out, key=lambda m: m.uid)
 
+    @_guarded
     def fetch_text(self, folder: str, uids: Sequence[int], limit: int) -> dict[int, bytes]:
         if not uids:
             return {}
@@ -195,6 +240,7 @@ class ImapMailbox:
         response = self.client.fetch(list(uids), [f"BODY.PEEK[TEXT]<0.{limit}>".encode()])
         return {int(uid): _find_item(data, b"BODY[TEXT]") for uid, data in response.items()}
 
+    @_guarded
     def find_message_id(self, folder: str, message_id: str) -> list[int]:
         self._select(folder)
         found = set(self.client.search(["HEADER", "Message-ID", message_id]))
@@ -202,6 +248,7 @@ class ImapMailbox:
         found.update(self.client.search(["HEADER", "X-Microsoft-Original-Message-ID", message_id]))
         return sorted(found)
 
+    @_guarded
     def append(self, folder: str, raw: bytes, when: datetime) -> None:
         self.client.append(folder, raw, flags=[imapclient.SEEN], msg_time=when)
         if self._selected == folder:

@@ -31,6 +31,7 @@ from mailwatch.drafts.approval import history_entry
 from mailwatch.drafts.compose import build_message, message_bytes, new_message_id
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed
 from mailwatch.faults import crash_point
+from mailwatch.retry import AUTH_FAILURE_WAIT, backoff
 from mailwatch.smtp.base import DeliveryUnknown, PermanentFailure, TemporaryFailure
 
 if TYPE_CHECKING:
@@ -38,9 +39,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("mailwatch.smtp")
 
-RETRY_FIRST = timedelta(minutes=1)
-RETRY_MAX = timedelta(hours=1)
-GIVE_UP_AFTER = timedelta(days=3)
+GIVE_UP_AFTER = timedelta(days=3)  # then the draft fails and the owner is told
 
 
 @dataclass
@@ -187,7 +186,10 @@ class Sender:
         except PermanentFailure as exc:
             self._failed(draft, exc.reply, exc.refused)
             return
-        except (TemporaryFailure, ConnectionFailed, AuthenticationFailed) as exc:
+        except AuthenticationFailed as exc:
+            self._retry_later(draft, str(exc), AUTH_FAILURE_WAIT)
+            return
+        except (TemporaryFailure, ConnectionFailed) as exc:
             self._retry_later(draft, str(exc))
             return
         except DeliveryUnknown as exc:
@@ -225,13 +227,15 @@ class Sender:
         )
         self.report.failed.append(draft["id"])
 
-    def _retry_later(self, draft: dict[str, Any], reason: str) -> None:
+    def _retry_later(
+        self, draft: dict[str, Any], reason: str, wait: timedelta | None = None
+    ) -> None:
         attempts = [*draft.get("attempts", []), {"at": self.now.isoformat(), "error": reason}]
         first = datetime.fromisoformat(attempts[0]["at"])
         if self.now - first > GIVE_UP_AFTER:
             self._failed(draft, f"still failing after {len(attempts)} attempts: {reason}", {})
             return
-        delay = min(RETRY_FIRST * 2 ** (len(attempts) - 1), RETRY_MAX)
+        delay = wait or backoff(len(attempts))
         self._update(
             draft,
             {

@@ -34,9 +34,20 @@ class FolderState:
 
 
 class Store:
-    def __init__(self, path: Path, *, readonly: bool = False, wait: float = 30.0) -> None:
+    """Open the state file.
+
+    By default the write lock is held from open to close (a CLI command). The
+    daemon opens with `hold_lock=False` and takes the lock around each cycle
+    with `writing()`, so that `mailwatch queue approve` can run in between;
+    `writing()` first reloads the file if another process changed it.
+    """
+
+    def __init__(
+        self, path: Path, *, readonly: bool = False, wait: float = 30.0, hold_lock: bool = True
+    ) -> None:
         self.path = Path(path)
         self.readonly = readonly
+        self.wait = wait
         self._lock = ProcessLock(
             self.path.with_name(self.path.name + ".lock"), "changing this state"
         )
@@ -53,6 +64,21 @@ class Store:
         except BaseException:
             self._lock.release()
             raise
+        if not hold_lock:
+            self._lock.release()
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[None]:
+        """Hold the write lock for the block (a no-op if it is already held)."""
+        if self._lock.held:
+            yield
+            return
+        self._lock.acquire(self.wait)
+        try:
+            self.reload_if_changed()
+            yield
+        finally:
+            self._lock.release()
 
     def _open(self) -> None:
         self.storage: AtomicJSONStorage
@@ -115,6 +141,9 @@ class Store:
     def _check_writable(self) -> None:
         if self.readonly:
             raise UsageError("This command only reads the state; it cannot change it.")
+        if not self._lock.held:
+            # A write without the lock could overwrite another process's change.
+            raise RuntimeError("store written without holding the write lock")
 
     def _written(self) -> None:
         self._identity = self._file_identity()

@@ -172,17 +172,25 @@ def test_uidvalidity_change_rematches_and_drafts_nothing_twice(world):
     assert world.store.folder_state("Sent").uidvalidity == world.mailbox.folders["Sent"].uidvalidity
 
 
-def test_temporary_failure_is_retried_permanent_failure_is_kept(world):
+def test_temporary_failure_is_retried_with_backoff(world):
     world.ask()
     created, _ = world.tick(THURSDAY_NY_MORNING)
     change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
-    world.outbox.replies = ["451 4.3.0 try again later"]
-    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
+    world.outbox.replies = ["451 4.3.0 try again later", "421 4.7.0 busy"]
+    start = THURSDAY_NY_MORNING + timedelta(minutes=1)
+    _, report = world.tick(start)
     assert report.retrying == [created[0]]
-    assert world.store.draft(created[0])["status"] == "approved"
-    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1, seconds=30))
-    assert report.sent == []  # backoff: not before a minute
-    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=3))
+    draft = world.store.draft(created[0])
+    assert draft["status"] == "approved" and "451 4.3.0" in draft["error"]
+    first_wait = datetime.fromisoformat(draft["retry_at"]) - start
+    assert timedelta(seconds=5) <= first_wait <= timedelta(seconds=6)
+    _, report = world.tick(start + timedelta(seconds=2))
+    assert report.sent == [] and world.outbox.replies  # too early: not tried
+    world.tick(start + timedelta(seconds=10))  # second attempt: 421
+    second = world.store.draft(created[0])
+    second_wait = datetime.fromisoformat(second["retry_at"]) - (start + timedelta(seconds=10))
+    assert second_wait >= timedelta(seconds=10)  # the wait doubles
+    _, report = world.tick(start + timedelta(minutes=1))
     assert report.sent == [created[0]] and len(world.outbox.sent) == 1
 
 
