@@ -31,18 +31,18 @@ from mailwatch.errors import MailwatchError
 )
 @click.option(
     "--log-level",
-    default="warning",
-    show_default=True,
     type=click.Choice(["debug", "info", "warning", "error"], case_sensitive=False),
+    help="How much to log to stderr [default: info for run, warning otherwise].",
 )
 @click.option("--log-json", is_flag=True, help="Log as JSON lines (for log collectors).")
 @click.version_option(package_name="mailwatch")
 @click.pass_context
 def cli(
-    ctx: click.Context, config_path: Path, now: str | None, log_level: str, log_json: bool
+    ctx: click.Context, config_path: Path, now: str | None, log_level: str | None, log_json: bool
 ) -> None:
     """Watch your client mailbox, draft calm follow-ups, send only what you approve."""
-    setup_logging(log_level, log_json)
+    default = "info" if ctx.invoked_subcommand == "run" else "warning"
+    setup_logging(log_level or default, log_json)
     ctx.obj = Runtime(config_path, now)
 
 
@@ -113,16 +113,44 @@ def tick(rt: Runtime) -> None:
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a list).")
+@click.option(
+    "--daemon",
+    "with_daemon",
+    is_flag=True,
+    help="With --json: an object {clients: [...], daemon: {...}} that adds the service's health.",
+)
 @click.pass_obj
-def status(rt: Runtime, as_json: bool) -> None:
+def status(rt: Runtime, as_json: bool, with_daemon: bool) -> None:
     """One line per client: last contact, who is waiting, response times."""
+    from mailwatch.daemon.health import read_health
+
     with rt.app(readonly=True) as app:
         rows = app.statuses()
+        health = read_health(app.store.path)
         if as_json:
-            click.echo(json.dumps([r.to_json() for r in rows], indent=2))
+            clients = [r.to_json() for r in rows]
+            out: object = {"clients": clients, "daemon": health} if with_daemon else clients
+            click.echo(json.dumps(out, indent=2))
             return
         show.status_table(app, rows)
+        show.daemon_health(app, health)
+
+
+@cli.command()
+@click.pass_obj
+def run(rt: Runtime) -> None:
+    """Run continuously: watch the mailbox, draft, send what you approved (stop: Ctrl-C)."""
+    from mailwatch.clock import SystemClock
+    from mailwatch.daemon.service import run_daemon
+    from mailwatch.errors import UsageError
+
+    if rt.now_text:
+        raise UsageError(
+            "--now does not apply to `run`: the service always runs on the real clock.",
+            "To see what would happen at another moment, use `tick --now ...` instead.",
+        )
+    sys.exit(run_daemon(rt.config_path, rt.settings, SystemClock()))
 
 
 @cli.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import click
 from rich.console import Console
@@ -146,3 +147,31 @@ def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
             out.print(f"  {entry['folder']} UID {entry['uid']}: {entry['reason']}")
         if len(quarantined) > 10:
             out.print(f"  ... and {len(quarantined) - 10} more.")
+
+
+def daemon_health(app: App, health: dict[str, Any]) -> None:
+    zone = app.settings.owner.timezone
+    if not health.get("started_at"):
+        click.echo("The service (`mailwatch run`) has not run yet.")
+        return
+    if health["running"]:
+        click.echo(
+            f"The service is running (process {health['pid']}, since "
+            f"{when(health['started_at'], zone)}); mailbox: {health.get('imap', '?')}."
+        )
+    else:
+        stopped = health.get("stopped_at")
+        click.echo(
+            "The service is not running"
+            + (f" (stopped {when(stopped, zone)})." if stopped else " (it did not stop cleanly).")
+        )
+    click.echo(
+        f"Last sync {when(health.get('last_sync_at'), zone)}, "
+        f"last evaluation {when(health.get('last_evaluate_at'), zone)}, "
+        f"last send {when(health.get('last_send_at'), zone)}."
+    )
+    error = health.get("last_error")
+    if error:
+        click.echo(
+            f"Last problem ({when(error['at'], zone)}, {error['where']}): {error['message']}"
+        )

@@ -199,9 +199,13 @@ class TemplatesSection(_Strict):
 
 
 class Schedule(_Strict):
-    poll_seconds: int = Field(default=120, ge=10)
-    idle: bool = True
-    evaluate_minutes: int = Field(default=15, ge=1)
+    """How `mailwatch run` spaces its work (values under 10 s are for tests)."""
+
+    poll_seconds: int = Field(default=120, ge=1)  # Sent (and INBOX without IDLE)
+    idle: bool = True  # push on INBOX when the server offers IDLE
+    evaluate_minutes: float = Field(default=15, gt=0)  # rules also run after every change
+    send_seconds: int = Field(default=60, ge=1)  # approved drafts go out at least this often
+    stop_seconds: float = Field(default=30, gt=0)  # on SIGTERM, wait this long for a send
 
 
 class Rules(_Strict):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import socket
 import ssl
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -70,7 +71,7 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
         except MailwatchError:
             raise
         except (OSError, IMAPClientAbortError, ssl.SSLError) as exc:
-            self._discard()  # type: ignore[attr-defined]
+            self.discard()  # type: ignore[attr-defined]
             raise ConnectionFailed(f"The IMAP connection was lost: {exc}.") from exc
         except IMAPClientError as exc:
             raise MailwatchError(
@@ -146,13 +147,20 @@ class ImapMailbox:
         self._client = None
         self._selected = None
 
-    def _discard(self) -> None:
-        """Forget a broken connection without talking to it."""
+    def discard(self) -> None:
+        """Forget a (maybe broken) connection without talking to it."""
         if self._client is not None:
             with contextlib.suppress(OSError, IMAPClientError):
                 self._client.shutdown()
         self._client = None
         self._selected = None
+
+    def interrupt(self) -> None:
+        """From another thread: make a blocked read (IDLE) return at once."""
+        client = self._client
+        if client is not None:
+            with contextlib.suppress(OSError):
+                client.socket().shutdown(socket.SHUT_RDWR)
 
     @property
     def client(self) -> imapclient.IMAPClient:

@@ -20,6 +20,8 @@ from mailwatch.core.planner import recheck
 from mailwatch.drafts.render import Renderer
 from mailwatch.errors import UsageError
 from mailwatch.imap.base import Mailbox
+from mailwatch.imap.client import ImapMailbox
+from mailwatch.logs import register_secret
 from mailwatch.pipeline.evaluate import (
     EvaluateReport,
     build_context,
@@ -60,19 +62,22 @@ class App:
     @property
     def mailbox(self) -> Mailbox:
         if self._mailbox is None:
-            from mailwatch.config.secrets import resolve_password
-            from mailwatch.imap.client import ImapMailbox
-
-            imap = self.settings.config.imap
-            if imap is None:
-                raise UsageError(
-                    f"{self.settings.path} has no [imap] section, so there is no mailbox to read.",
-                    "Add [imap] (see config.example.toml), or try `mailwatch demo`.",
-                )
-            self._mailbox = ImapMailbox(
-                imap, resolve_password(imap, section="imap"), ca_file=self._ca_file(imap.ca_file)
-            )
+            self._mailbox = self.new_mailbox()
         return self._mailbox
+
+    def new_mailbox(self) -> ImapMailbox:
+        """A fresh IMAP connection object (the daemon's watcher needs its own)."""
+        from mailwatch.config.secrets import resolve_password
+
+        imap = self.settings.config.imap
+        if imap is None:
+            raise UsageError(
+                f"{self.settings.path} has no [imap] section, so there is no mailbox to read.",
+                "Add [imap] (see config.example.toml), or try `mailwatch demo`.",
+            )
+        password = resolve_password(imap, section="imap")
+        register_secret(password)
+        return ImapMailbox(imap, password, ca_file=self._ca_file(imap.ca_file))
 
     @property
     def outbox(self) -> Outbox:
@@ -86,8 +91,10 @@ class App:
                     f"{self.settings.path} has no [smtp] section, so nothing can be sent.",
                     "Add [smtp] (see config.example.toml).",
                 )
+            password = resolve_password(smtp, section="smtp")
+            register_secret(password)
             self._outbox = SmtpOutbox(
-                smtp, resolve_password(smtp, section="smtp"), ca_file=self._ca_file(smtp.ca_file)
+                smtp, password, ca_file=self._ca_file(smtp.ca_file)
             )
         return self._outbox
 

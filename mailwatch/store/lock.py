@@ -20,7 +20,8 @@ class ProcessLock:
     def __init__(self, path: Path, what: str) -> None:
         self.path = path
         self.what = what
-        self._lock = FileLock(str(path))
+        # One lock per process, whichever thread takes it (the daemon works in threads).
+        self._lock = FileLock(str(path), thread_local=False)
         self._pid_file = path.with_name(path.name + ".pid")
 
     def acquire(self, timeout: float) -> None:

@@ -1,0 +1,1 @@
+"""`mailwatch run`: the always-on service (scheduler, IDLE watcher, health, signals)."""

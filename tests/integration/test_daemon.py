@@ -1,0 +1,151 @@
+"""`mailwatch run` under real conditions: IDLE push, signals, locks, reloads, logs."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mailwatch.store import Store
+from tests.integration.daemon_helpers import (
+    DaemonProcess,
+    client_message,
+    old_question,
+    write_daemon_workspace,
+)
+from tests.integration.workspace import cli, cli_env
+
+
+def message_count(config: Path) -> int:
+    with Store(config.parent / "state" / "mailwatch.json", readonly=True) as store:
+        return store.message_count()
+
+
+@pytest.fixture
+def daemon(tmp_path, imap_account, make_mta):
+    started: list[DaemonProcess] = []
+
+    def start(config: Path | None = None, *args: str, account=None, env=None) -> DaemonProcess:
+        account = account or imap_account
+        if config is None:
+            config = write_daemon_workspace(tmp_path / "mw", account, make_mta().port)
+        log = tmp_path / f"daemon{len(started)}.log"
+        process = DaemonProcess(config, account, log, *args, env=env)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.kill()
+
+
+def test_new_mail_is_synced_within_seconds_while_idle(daemon, dovecot, imap_account) -> None:
+    d = daemon()
+    d.wait_started()
+    d.wait_for(lambda: "IDLE" in d.health().get("imap", ""), what="IDLE")
+    before = message_count(d.config)
+    dovecot.append_many(imap_account, "INBOX", [client_message(1)])
+    appended = time.monotonic()
+    d.wait_for(lambda: message_count(d.config) == before + 1, timeout=10, what="the push")
+    latency = time.monotonic() - appended
+    print(f"IDLE push to stored: {latency:.2f} s")
+    assert latency < 5  # poll_seconds is 2: only push explains much less than that
+    assert d.stop() == 0
+
+
+def test_sigterm_stops_cleanly_and_status_says_so(daemon) -> None:
+    d = daemon()
+    d.wait_started()
+    assert d.stop() == 0
+    health = d.health()
+    assert health["stopped_at"] and health["last_sync_at"]
+    status = cli(d.config, d.account, "status")
+    assert "The service is not running (stopped" in status.stdout
+
+
+def test_a_second_run_on_the_same_state_exits_2(daemon) -> None:
+    d = daemon()
+    d.wait_started()
+    second = subprocess.run(
+        [sys.executable, "-m", "mailwatch", "--config", str(d.config), "run"],
+        env=cli_env(d.account),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert second.returncode == 2
+    assert "already running for this state" in second.stderr
+    assert f"process {d.proc.pid}" in second.stderr
+    assert d.stop() == 0
+
+
+def test_a_killed_daemon_restarts_without_a_stale_lock(daemon) -> None:
+    d = daemon()
+    d.wait_started()
+    d.kill()  # SIGKILL: no clean-up at all
+    again = daemon(d.config)
+    again.wait_for(lambda: again.health().get("pid") == again.proc.pid, what="restart")
+    again.wait_started()
+    assert again.stop() == 0
+
+
+def test_cli_commands_work_while_the_daemon_runs(daemon, dovecot, imap_account) -> None:
+    dovecot.append_many(imap_account, "Sent", [old_question(1)])
+    d = daemon()
+    d.wait_started()
+    d.wait_for(
+        lambda: cli(d.config, d.account, "queue", "list", "--json").stdout.count('"id"'),
+        what="a draft",
+    )
+    approve = cli(d.config, d.account, "queue", "approve", "1")
+    assert approve.returncode == 0, approve.stderr
+    status = cli(d.config, d.account, "status")
+    assert "The service is running" in status.stdout
+    assert d.stop() == 0
+
+
+def test_bad_config_on_sighup_keeps_the_old_one(daemon, dovecot, imap_account) -> None:
+    d = daemon()
+    d.wait_started()
+    good = d.config.read_text()
+    d.config.write_text(good.replace('timezone = "Europe/Paris"', 'timezone = "Nowhere/City"'))
+    d.signal(signal.SIGHUP)
+    d.wait_for(lambda: "still running with the previous one" in d.log(), what="reload refusal")
+    assert "Nowhere/City" in d.log()
+    # Still working on the old configuration: new mail is synced.
+    before = message_count(d.config)
+    dovecot.append_many(imap_account, "INBOX", [client_message(2)])
+    d.wait_for(lambda: message_count(d.config) == before + 1, what="sync after bad reload")
+    d.config.write_text(good)
+    d.signal(signal.SIGHUP)
+    d.wait_for(lambda: "configuration reloaded" in d.log(), what="good reload")
+    assert d.stop() == 0
+
+
+def test_passwords_never_reach_the_log(daemon, dovecot, imap_account, make_mta, tmp_path) -> None:
+    smtp_password = "smtp-Secret-4711"
+    mta = make_mta(auth=("sam", smtp_password))
+    config = write_daemon_workspace(tmp_path / "mw", imap_account, mta.port)
+    text = config.read_text().replace(
+        'username = ""', 'username = "sam"\npassword_env = "MW_TEST_SMTP_PASSWORD"'
+    )
+    config.write_text(text)
+    dovecot.append_many(imap_account, "Sent", [old_question(1)])
+    env = {"MW_TEST_SMTP_PASSWORD": smtp_password}
+    d = daemon(config, "--log-level", "debug", env=env)
+    d.wait_for(
+        lambda: '"id"' in cli(config, imap_account, "queue", "list", "--json").stdout,
+        what="a draft",
+    )
+    assert cli(config, imap_account, "queue", "approve", "1").returncode == 0
+    d.wait_for(lambda: mta.deliveries, what="the send")
+    assert mta.deliveries[0].auth_user == "sam"
+    assert d.stop() == 0
+    log = d.log()
+    assert "sent draft 1" in log
+    assert imap_account.password not in log
+    assert smtp_password not in log
