@@ -206,7 +206,14 @@ class Daemon:
         if self._stop.is_set():
             return None
         async with self._cycle:
-            return await asyncio.to_thread(self._guarded, name, work)
+            running = asyncio.ensure_future(asyncio.to_thread(self._guarded, name, work))
+            try:
+                return await asyncio.shield(running)
+            except asyncio.CancelledError:
+                # Shutdown cancels jobs, but a thread cannot be stopped halfway: keep the
+                # cycle (and so the state's lock) until it has finished and recorded its work.
+                await asyncio.wait([running])
+                raise
 
     def _guarded(self, name: str, work: Callable[[], T]) -> T | None:
         now = self.clock.now()
