@@ -89,7 +89,7 @@ class Scenario:
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.victim.update(pid=proc.pid, armed=server_kill is not None)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
         assert proc.returncode == -signal.SIGKILL, f"expected a kill, got {proc.returncode}: {err}"
 
     def settle(self) -> dict[str, Any]:

@@ -34,11 +34,9 @@ def _soak(rounds: int, dovecot, account, make_mta, tmp_path: Path, seed: int) ->
     config = write_daemon_workspace(tmp_path / "mw", account, mta.port)
     state = config.parent / "state" / "mailwatch.json"
     approved: set[str] = set()
-    questions = 0
     for round_ in range(rounds):
         # New work arrives: a question of ours that is overdue, and client mail.
-        questions += 1
-        dovecot.append_many(account, "Sent", [old_question(questions)])
+        dovecot.append_many(account, "Sent", [old_question(round_ + 1)])
         dovecot.append_many(account, "INBOX", [client_message(round_)])
         daemon = DaemonProcess(config, account, tmp_path / "daemon.log")
         deadline = time.monotonic() + rng.uniform(0.3, 2.5)
@@ -46,9 +44,10 @@ def _soak(rounds: int, dovecot, account, make_mta, tmp_path: Path, seed: int) ->
             listing = cli(config, account, "queue", "list", "--json")
             if listing.returncode == 0:
                 for draft in json.loads(listing.stdout):
-                    if draft["status"] == "pending" and draft["id"] not in approved:
-                        if cli(config, account, "queue", "approve", draft["id"]).returncode == 0:
-                            approved.add(draft["id"])
+                    if draft["status"] != "pending" or draft["id"] in approved:
+                        continue
+                    if cli(config, account, "queue", "approve", draft["id"]).returncode == 0:
+                        approved.add(draft["id"])
             time.sleep(rng.uniform(0, 0.3))
         daemon.kill()  # SIGKILL, wherever it is
         with Store(state, readonly=True) as store:  # always loadable
