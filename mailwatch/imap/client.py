@@ -169,6 +169,13 @@ class ImapMailbox:
         assert self._client is not None
         return self._client
 
+    def _unselect(self) -> None:
+        if "UNSELECT" in self.capabilities:
+            self.client.unselect_folder()
+        else:
+            self.client.close_folder()  # read-only: CLOSE expunges nothing (RFC 3501 6.4.2)
+        self._selected = None
+
     def _select(self, folder: str) -> None:
         if self._selected != folder:
             # Read-only: the owner's \Seen flags and everything else stay as they are.
@@ -199,6 +206,11 @@ class ImapMailbox:
         items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
         if "CONDSTORE" in self.capabilities:
             items.append(b"HIGHESTMODSEQ")
+        if self._selected == folder:
+            # STATUS on the selected folder answers from this session's view, which
+            # does not see new mail until the next sync (measured on Dovecot 2.3):
+            # leave the folder first so the answer is current.
+            self._unselect()
         data = self.client.folder_status(folder, items)
         modseq = data.get(b"HIGHESTMODSEQ")
         return FolderStatus(
