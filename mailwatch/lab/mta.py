@@ -419,6 +419,22 @@ class _Handler:
             await asyncio.sleep(mta.data_delay)
             return reply
         raw = envelope.original_content or b""
+        # Filing the local copies and logging the delivery is the commit: once the
+        # whole message is in, it completes even if the client hangs up meanwhile (as
+        # a real server's queue write does), so a local copy never exists without
+        # its log line. Shielded: aiosmtpd cancels the handler when the client drops.
+        delivery = await asyncio.shield(self._accept(server, session, envelope, raw))
+        if isinstance(delivery, str):
+            return delivery
+        if mta.after_accept is not None:
+            await _maybe_await(mta.after_accept(delivery))
+        await asyncio.sleep(mta.data_delay)
+        return reply or "250 OK"
+
+    async def _accept(
+        self, server: SMTP, session: Session, envelope: Envelope, raw: bytes
+    ) -> Delivery | str:
+        """File the local copies, then log the delivery; a reply string if filing failed."""
         try:
             filed = await self._file(envelope, raw)
         except Exception as error:  # a provider that cannot store says "try later"
@@ -435,11 +451,8 @@ class _Handler:
         )
         # A blocking fsync on the loop thread: fine for a test server, and it is what
         # makes "logged" mean "on disk" before the client hears 250.
-        mta._record(delivery)
-        if mta.after_accept is not None:
-            await _maybe_await(mta.after_accept(delivery))
-        await asyncio.sleep(mta.data_delay)
-        return reply or "250 OK"
+        self.mta._record(delivery)
+        return delivery
 
     async def _file(self, envelope: Envelope, raw: bytes) -> list[str]:
         """APPEND to the recipients' local mailboxes and the sender's Sent copy."""

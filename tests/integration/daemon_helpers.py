@@ -142,7 +142,12 @@ class DaemonProcess:
         raise AssertionError(f"timed out waiting for {what or condition}:\n{self.log()[-3000:]}")
 
     def wait_started(self) -> None:
-        self.wait_for(lambda: self.health().get("last_sync_at"), what="the first sync")
+        def synced() -> bool:
+            # The health file may still be the previous (killed) process's.
+            health = self.health()
+            return health.get("pid") == self.proc.pid and bool(health.get("last_sync_at"))
+
+        self.wait_for(synced, what="the first sync")
 
     def signal(self, sig: int) -> None:
         os.kill(self.proc.pid, sig)
