@@ -149,3 +149,53 @@ def test_passwords_never_reach_the_log(daemon, dovecot, imap_account, make_mta, 
     assert "sent draft 1" in log
     assert imap_account.password not in log
     assert smtp_password not in log
+
+
+def test_without_idle_new_mail_is_polled(daemon, dovecot, imap_account, make_mta, tmp_path):
+    config = write_daemon_workspace(
+        tmp_path / "mw", imap_account, make_mta().port, schedule="idle = false"
+    )
+    d = daemon(config)
+    d.wait_started()
+    d.wait_for(lambda: "polling" in d.health().get("imap", ""), what="poll mode")
+    before = message_count(config)
+    dovecot.append_many(imap_account, "INBOX", [client_message(3)])
+    d.wait_for(lambda: message_count(config) == before + 1, timeout=15, what="the poll")
+    assert d.stop() == 0
+
+
+def test_a_refused_password_is_reported_and_not_hammered(make_dovecot, make_mta, tmp_path):
+    server = make_dovecot()
+    account = server.account("sam")
+    config = write_daemon_workspace(tmp_path / "mw", account, make_mta().port)
+    from mailwatch.lab.account import Account
+
+    wrong = Account(account.host, account.port, account.username, "not-the-password")
+    d = DaemonProcess(config, wrong, tmp_path / "daemon.log")
+    try:
+        d.wait_for(
+            lambda: "refused the login" in d.health().get("imap", ""),
+            timeout=60,
+            what="the login refusal",
+        )
+        assert "trying again in 900 s" in d.health()["imap"]
+        status = cli(config, wrong, "status")
+        assert "refused the login" in status.stdout
+        time.sleep(3)
+        # One refusal per connection, then a 15-minute wait: not a tight loop.
+        assert d.log().count("refused the login") <= 4
+        assert d.stop() == 0
+    finally:
+        d.kill()
+
+
+def test_json_log_lines(daemon) -> None:
+    import json
+
+    d = daemon(None, "--log-json")
+    d.wait_started()
+    assert d.stop() == 0
+    lines = [line for line in d.log().splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]
+    assert {"at", "level", "logger", "message"} <= set(records[0])
+    assert any(r["logger"] == "mailwatch.daemon" for r in records)
