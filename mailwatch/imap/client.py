@@ -176,11 +176,15 @@ class ImapMailbox:
             self.client.close_folder()  # read-only: CLOSE expunges nothing (RFC 3501 6.4.2)
         self._selected = None
 
-    def _select(self, folder: str) -> None:
+    def _select(self, folder: str, *, fresh: bool = False) -> None:
         if self._selected != folder:
             # Read-only: the owner's \Seen flags and everything else stay as they are.
             self.client.select_folder(folder, readonly=True)
             self._selected = folder
+        elif fresh:
+            # A selected folder's view moves only when the server syncs it: a SEARCH
+            # alone does not see mail that arrived since (measured on Dovecot 2.3).
+            self.client.noop()
 
     # -- folders ----------------------------------------------------------------------
 
@@ -203,6 +207,7 @@ class ImapMailbox:
 
     @_guarded
     def status(self, folder: str) -> FolderStatus:
+        client = self.client  # connect first: capabilities are only known after login
         items = [b"UIDVALIDITY", b"UIDNEXT", b"MESSAGES"]
         if "CONDSTORE" in self.capabilities:
             items.append(b"HIGHESTMODSEQ")
@@ -211,7 +216,7 @@ class ImapMailbox:
             # does not see new mail until the next sync (measured on Dovecot 2.3):
             # leave the folder first so the answer is current.
             self._unselect()
-        data = self.client.folder_status(folder, items)
+        data = client.folder_status(folder, items)
         modseq = data.get(b"HIGHESTMODSEQ")
         return FolderStatus(
             uidvalidity=int(data[b"UIDVALIDITY"]),
@@ -222,7 +227,7 @@ class ImapMailbox:
 
     @_guarded
     def uids_after(self, folder: str, last_uid: int) -> list[int]:
-        self._select(folder)
+        self._select(folder, fresh=True)
         uids = self.client.search(["UID", f"{last_uid + 1}:*"])
         # "UID n:*" returns the newest message even when n is past it: drop those.
         return sorted(uid for uid in uids if uid > last_uid)
@@ -262,7 +267,7 @@ class ImapMailbox:
 
     @_guarded
     def find_message_id(self, folder: str, message_id: str) -> list[int]:
-        self._select(folder)
+        self._select(folder, fresh=True)
         found = set(self.client.search(["HEADER", "Message-ID", message_id]))
         # Outlook rewrites Message-ID and keeps ours in this header.
         found.update(self.client.search(["HEADER", "X-Microsoft-Original-Message-ID", message_id]))

@@ -15,13 +15,20 @@ from mailwatch.imap.base import FetchedMessage, FolderStatus
 from mailwatch.parse.fields import HEADER_FIELDS, select_header_fields
 
 _SPLIT = re.compile(rb"\r?\n\r?\n")
+_LINE_END = re.compile(rb"\r\n|\r|\n")
 
 
 @dataclass
 class _Stored:
-    raw: bytes
+    raw: bytes  # as delivered (tests compare it with what was sent)
     internaldate: datetime
     flags: set[str] = field(default_factory=set)
+
+    @property
+    def served(self) -> bytes:
+        """The message as an IMAP server serves it: CRLF line ends (bare LF or CR become
+        CRLF, and RFC822.SIZE counts them), as Dovecot does (see the contract tests)."""
+        return _LINE_END.sub(b"\r\n", self.raw)
 
 
 @dataclass
@@ -55,7 +62,9 @@ class MemoryMailbox:
         uid = box.next_uid
         box.next_uid += 1
         box.modseq += 1
-        box.messages[uid] = _Stored(raw, (when or datetime.now(UTC)).astimezone(UTC))
+        # INTERNALDATE has whole seconds only, as on a real server (contract tests).
+        arrived = (when or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
+        box.messages[uid] = _Stored(raw, arrived)
         return uid
 
     def renumber(self, folder: str) -> None:
@@ -97,13 +106,13 @@ class MemoryMailbox:
         for uid in sorted(set(uids)):
             if uid in box.messages:
                 stored = box.messages[uid]
-                header, _ = split_message(stored.raw)
+                header, _ = split_message(stored.served)
                 out.append(
                     FetchedMessage(
                         uid=uid,
                         header=select_header_fields(header, HEADER_FIELDS),
                         internaldate=stored.internaldate,
-                        size=len(stored.raw),
+                        size=len(stored.served),
                     )
                 )
         return out
@@ -111,7 +120,7 @@ class MemoryMailbox:
     def fetch_text(self, folder: str, uids: Sequence[int], limit: int) -> dict[int, bytes]:
         box = self._box(folder)
         return {
-            uid: split_message(box.messages[uid].raw)[1][:limit]
+            uid: split_message(box.messages[uid].served)[1][:limit]
             for uid in uids
             if uid in box.messages
         }
@@ -121,12 +130,13 @@ class MemoryMailbox:
         found = []
         needle = message_id.strip().lower().encode()
         for uid, stored in box.messages.items():
-            header, _ = split_message(stored.raw)
+            header, _ = split_message(stored.served)
             for line in re.split(rb"\r?\n(?![ \t])", header):
                 name, _, value = line.partition(b":")
                 header_name = name.strip().lower()
                 ids = (b"message-id", b"x-microsoft-original-message-id")
-                if header_name in ids and value.strip().lower() == needle:
+                # SEARCH HEADER is a substring match, case-insensitive (RFC 3501 6.4.4).
+                if header_name in ids and needle in value.strip().lower():
                     found.append(uid)
         return sorted(found)
 
