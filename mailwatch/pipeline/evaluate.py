@@ -22,7 +22,6 @@ from mailwatch.core.model import (
     WithdrawDraft,
 )
 from mailwatch.core.planner import client_status, plan
-from mailwatch.core.threads import build_threads
 from mailwatch.core.tracking import STATS_DAYS
 from mailwatch.drafts.approval import history_entry
 from mailwatch.drafts.render import Renderer
@@ -67,7 +66,6 @@ def build_context(
     rules = settings.rules_for(client_id)
     # Enough history for the look-back and the 90-day response-time medians.
     since = now - timedelta(days=max(rules.lookback_days, STATS_DAYS) + 1)
-    messages = index.window(client_id, since, now)
     return ClientContext(
         client_id=client_id,
         name=client.name,
@@ -77,7 +75,7 @@ def build_context(
         rules=rules,
         contract=client.contract,
         calendar=calendar,
-        threads=tuple(build_threads(messages)),
+        threads=index.threads(client_id, since, now),
         drafts=tuple(draft_view(d) for d in drafts if d["client"] == client_id),
         now=now,
     )

@@ -14,6 +14,7 @@ from typing import Any
 
 from mailwatch.core.attribution import Directory
 from mailwatch.core.model import SENT, Message
+from mailwatch.core.threads import Thread, build_threads
 
 
 def to_message(record: dict[str, Any], directory: Directory) -> Message:
@@ -56,17 +57,19 @@ def sent_draft_message(draft: dict[str, Any]) -> Message | None:
 
 
 class _ClientMessages:
-    __slots__ = ("dates", "messages")
+    __slots__ = ("dates", "messages", "version")
 
     def __init__(self) -> None:
         self.dates: list[tuple[datetime, str]] = []
         self.messages: dict[tuple[datetime, str], Message] = {}
+        self.version = 0  # bumps on every insertion, so a (version, lo, hi) slice is stable
 
     def add(self, message: Message) -> None:
         key = (message.date, message.key)
         if key not in self.messages:
             insort(self.dates, key)
             self.messages[key] = message
+            self.version += 1
 
 
 class MessageIndex:
@@ -75,6 +78,10 @@ class MessageIndex:
         self._clients: dict[str, _ClientMessages] = {}
         self._virtual: dict[str, Message] = {}
         self.size = 0
+        # client -> (what its window held, the threads built from it). The rules run for
+        # every client on every evaluate; on a quiet cycle the windows hold the same
+        # messages as last time, and grouping them was most of the cycle's cost.
+        self._threads: dict[str, tuple[tuple[object, ...], tuple[Thread, ...]]] = {}
 
     def add_records(self, records: Iterable[dict[str, Any]]) -> None:
         for record in records:
@@ -91,17 +98,38 @@ class MessageIndex:
             if message is not None:
                 self._virtual[message.key] = message
 
-    def window(self, client: str, since: datetime, until: datetime) -> list[Message]:
+    def _bounds(self, client: str, since: datetime, until: datetime) -> tuple[int, int, int]:
         bucket = self._clients.get(client)
-        found: list[Message] = []
-        if bucket is not None:
-            lo = bisect_left(bucket.dates, (since, ""))
-            hi = bisect_right(bucket.dates, (until, "\uffff"))
-            found = [bucket.messages[k] for k in bucket.dates[lo:hi]]
-        found.extend(
+        if bucket is None:
+            return -1, 0, 0
+        lo = bisect_left(bucket.dates, (since, ""))
+        hi = bisect_right(bucket.dates, (until, "\uffff"))
+        return bucket.version, lo, hi
+
+    def _virtual_in(self, client: str, since: datetime, until: datetime) -> tuple[Message, ...]:
+        return tuple(
             m for m in self._virtual.values() if m.client == client and since <= m.date <= until
         )
+
+    def window(self, client: str, since: datetime, until: datetime) -> list[Message]:
+        _, lo, hi = self._bounds(client, since, until)
+        found: list[Message] = []
+        if hi > lo:
+            bucket = self._clients[client]
+            found = [bucket.messages[k] for k in bucket.dates[lo:hi]]
+        found.extend(self._virtual_in(client, since, until))
         return found
+
+    def threads(self, client: str, since: datetime, until: datetime) -> tuple[Thread, ...]:
+        """`build_threads(window(client, since, until))`, reused while the window holds
+        the same messages (same bucket version and slice, equal sent drafts)."""
+        key = (*self._bounds(client, since, until), self._virtual_in(client, since, until))
+        cached = self._threads.get(client)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        threads = tuple(build_threads(self.window(client, since, until)))
+        self._threads[client] = (key, threads)
+        return threads
 
     def last_contact(self, client: str, now: datetime) -> tuple[datetime | None, datetime | None]:
         """The latest real client message and the latest message of ours, up to `now`."""

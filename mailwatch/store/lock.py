@@ -8,6 +8,7 @@ blocks a restart.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -35,7 +36,14 @@ class ProcessLock:
                 "Wait for it to finish, or stop it first (for the daemon: "
                 "`systemctl --user stop mailwatch`).",
             ) from None
-        self._pid_file.write_text(f"{os.getpid()}\n")
+        mine = f"{os.getpid()}\n"
+        # The daemon takes the lock three times a cycle. Rewriting an unchanged pid file
+        # cost ~0.34 ms each here (ext4 flushes a truncated-and-rewritten file on close);
+        # reading it costs ~0.01 ms. We hold the lock, so nobody else writes it meanwhile.
+        with contextlib.suppress(OSError, ValueError):  # missing, unreadable, not text
+            if self._pid_file.read_text() == mine:
+                return
+        self._pid_file.write_text(mine)
 
     def release(self) -> None:
         if self._lock.is_locked:

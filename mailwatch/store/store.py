@@ -96,7 +96,20 @@ class Store:
                 f"(schema {meta['schema_version']}, this one reads {SCHEMA_VERSION}).",
                 "Upgrade mailwatch, or point [store] path at another file.",
             )
-        self._message_keys: set[str] = {doc["key"] for doc in self.db.table("messages").all()}
+        self._index_keys()
+
+    def _raw_docs(self, table: str) -> Iterable[dict[str, Any]]:
+        """A table's stored documents as they are, for reading only: no per-document copy,
+        which `Table.all()` makes (~40 ms for 20k messages, a fifth of opening the store)."""
+        return ((self.storage.read() or {}).get(table) or {}).values()
+
+    def _index_keys(self) -> None:
+        """In-memory sets of the keys that writes must not repeat, so the checks cost
+        O(1) instead of a scan of the table (the events table only grows)."""
+        self._message_keys: set[str] = {doc["key"] for doc in self._raw_docs("messages")}
+        self._event_keys: set[str] = {
+            doc["key"] for doc in self._raw_docs("events") if doc.get("key")
+        }
 
     def _file_identity(self) -> tuple[int, int, int] | None:
         try:
@@ -134,7 +147,7 @@ class Store:
                 yield
         except BaseException:
             self.db.clear_cache()
-            self._message_keys = {doc["key"] for doc in self.db.table("messages").all()}
+            self._index_keys()
             raise
         self._identity = self._file_identity()
 
@@ -257,10 +270,14 @@ class Store:
     ) -> bool:
         """Add one event; an event with a key already recorded is not added again."""
         self._check_writable()
-        table = self.db.table("events")
-        if key and table.contains(Query().key == key):
+        if key and key in self._event_keys:
             return False
-        table.insert({"client": client, "kind": kind, "at": at.isoformat(), "key": key, **data})
+        event = {"client": client, "kind": kind, "at": at.isoformat(), "key": key, **data}
+        if event["key"]:
+            # Before the insert, as add_messages does: if the write fails, the event is
+            # still in the in-memory table (and a failed batch re-reads both from disk).
+            self._event_keys.add(event["key"])
+        self.db.table("events").insert(event)
         self._written()
         return True
 
