@@ -7,7 +7,7 @@ stronger one, and drafts whose reason has gone away are withdrawn.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from mailwatch.core.context import ClientContext, Proposal
 from mailwatch.core.conversation import replied_after
@@ -205,6 +205,33 @@ def plan(ctx: ClientContext) -> list[Action]:
         actions.extend(_events(ctx, proposal))
         actions.extend(_draft_actions(ctx, proposal, drafts))
     return actions
+
+
+def next_change(ctx: ClientContext) -> datetime | None:
+    """The first moment after `ctx.now` at which `plan` could decide differently.
+
+    With the same messages and drafts, a plan only changes when time crosses a
+    threshold: a ladder step or a pause coming due, a conversation turning into
+    history, or a message dated in the future becoming visible. Until then the
+    outer layer may skip planning for this client (a quiet cycle then costs the
+    same on a 20,000-message mailbox as on a 200-message one).
+    """
+    now = ctx.now
+    moments: list[datetime] = []
+    for thread in ctx.threads:
+        moments.extend(m.date for m in thread.messages if m.date > now)
+        if ctx.is_active(thread):
+            moments.append(thread.last.date + ctx.lookback)
+    for episode in ctx.episodes:
+        for days in ctx.rules.follow_up_days:
+            due = ctx.calendar.add_business_days(episode.anchor.date, days)
+            if due > now:
+                moments.append(due)
+                break
+        pause = episode.last_outbound.date + timedelta(days=ctx.rules.pause_after_silent_days)
+        if pause > now:
+            moments.append(pause)
+    return min(moments, default=None)
 
 
 def client_status(

@@ -141,7 +141,7 @@ class Daemon:
         schedule = self.settings.config.schedule
         now = datetime.now(self._scheduler.timezone)
         jobs: list[tuple[str, Callable[[], Any], float]] = [
-            ("poll", self.sync_job, schedule.poll_seconds),
+            ("poll", self.poll_job, schedule.poll_seconds),
             ("evaluate", self.evaluate_job, schedule.evaluate_minutes * 60),
             ("send", self.send_job, schedule.send_seconds),
         ]
@@ -243,10 +243,20 @@ class Daemon:
     def _imap_waiting(self) -> bool:
         return self._imap_retry_at is not None and self.clock.now() < self._imap_retry_at
 
-    async def sync_job(self) -> None:
+    async def poll_job(self) -> None:
+        """The scheduled poll: while IDLE watches INBOX, only Sent needs looking at."""
+        watcher = self._watcher
+        idle_live = watcher is not None and watcher.mode == "idle" and watcher.connected
+        await self.sync_job(sent_only=idle_live)
+
+    async def sync_job(self, sent_only: bool = False) -> None:
         if self._imap_waiting():
             return
-        report = await self._in_cycle("sync", self.app.sync)
+
+        def sync() -> Any:
+            return self.app.sync([self.app.sent_folder()] if sent_only else None)
+
+        report = await self._in_cycle("sync", sync)
         if report is None:
             return
         self._imap_failures = 0

@@ -56,6 +56,7 @@ class InboxWatcher:
         self._mailbox: ImapMailbox | None = None
         self._thread = threading.Thread(target=self._run, name="inbox-watcher", daemon=True)
         self.mode = "starting"
+        self.connected = False  # True while IDLE (or polling) runs on a live connection
 
     def start(self) -> None:
         self._thread.start()
@@ -75,15 +76,13 @@ class InboxWatcher:
                 mailbox = self._connect()
             except Stopped:
                 return
-            self._notify("connected")
             try:
                 if self.use_idle and "IDLE" in mailbox.capabilities:
                     self.mode = "idle"
-                    self._report("connected, IDLE on " + self.folder)
                     self._idle(mailbox)
                 else:
                     self.mode = "poll"
-                    self._report(f"connected, polling every {self.poll_seconds:g} s")
+                    self._up(f"connected, polling every {self.poll_seconds:g} s")
                     self._poll(mailbox)
             except (ConnectionFailed, OSError, IMAPClientError) as exc:
                 if not self._stop.is_set():
@@ -91,8 +90,16 @@ class InboxWatcher:
                     self._report(f"connection lost: {exc}")
                     self._notify("disconnected")
             finally:
+                self.connected = False
                 self._mailbox = None
                 mailbox.discard()
+
+    def _up(self, report: str) -> None:
+        """Announce a live connection; the full sync this triggers covers everything
+        that arrived before now, so it must come only once new mail is being watched."""
+        self.connected = True
+        self._report(report)
+        self._notify("connected")
 
     def _wait(self, state: RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -132,9 +139,17 @@ class InboxWatcher:
     def _idle(self, mailbox: ImapMailbox) -> None:
         client = mailbox.client
         client.select_folder(self.folder, readonly=True)
+        first = True
         while not self._stop.is_set():
             client.idle()
+            if first:
+                self._up("connected, IDLE on " + self.folder)
+                first = False
+            else:
+                # Mail that landed between DONE and the new IDLE is not always announced.
+                self._notify("changed")
             renew_at = time.monotonic() + IDLE_RENEW_SECONDS
+            news = False
             try:
                 while not self._stop.is_set() and time.monotonic() < renew_at:
                     timeout = min(IDLE_CHECK_SECONDS, renew_at - time.monotonic())
@@ -147,7 +162,9 @@ class InboxWatcher:
                         raise ConnectionFailed("the IDLE connection closed")
             finally:
                 if not self._stop.is_set():
-                    client.idle_done()
+                    news = any(_is_news(r) for r in client.idle_done()[1] or [])
+            if news:
+                self._notify("changed")
 
     def _poll(self, mailbox: ImapMailbox) -> None:
         while not self._stop.wait(self.poll_seconds):

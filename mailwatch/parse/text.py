@@ -152,23 +152,46 @@ def _split_part(part: bytes) -> tuple[bytes, bytes, bool]:
     return part[: match.start()], part[match.end() :], True
 
 
+def _delimiters(content: bytes, boundary: str) -> Iterator[tuple[int, int, bool]]:
+    """(start, end, closing) of each delimiter line, by plain search.
+
+    Same rule as the regex (?:\\A|\\r?\\n)--BOUNDARY(--)?[ \\t]*(?=\\r?\\n|\\Z), but
+    every message has its own boundary, so a compiled pattern was never reused and
+    compiling it cost ~0.1 ms per message.
+    """
+    marker = b"--" + boundary.encode("utf-8", "replace")
+    size = len(content)
+    pos = 0
+    while (found := content.find(marker, pos)) >= 0:
+        pos = found + 1
+        if found and content[found - 1] != 0x0A:  # not at the start of a line
+            continue
+        start = found
+        if found:
+            start = found - 2 if found >= 2 and content[found - 2] == 0x0D else found - 1
+        end = found + len(marker)
+        closing = content.startswith(b"--", end)
+        if closing:
+            end += 2
+        while end < size and content[end] in (0x20, 0x09):
+            end += 1
+        if end == size or content[end] == 0x0A or content.startswith(b"\r\n", end):
+            yield start, end, closing
+            pos = end
+
+
 def _split_multipart(content: bytes, boundary: str, cut: bool) -> list[tuple[bytes, bool]]:
     """Body parts between delimiter lines. RFC 2046 §5.1.1: a delimiter is "--" boundary
     at the start of a line, optional "--" closing it, then only whitespace; the line break
     before it belongs to the delimiter. The preamble and epilogue are ignored."""
-    delimiter = re.compile(
-        rb"(?:\A|\r?\n)--"
-        + re.escape(boundary.encode("utf-8", "replace"))
-        + rb"(--)?[ \t]*(?=\r?\n|\Z)"
-    )
     parts: list[tuple[bytes, bool]] = []
     start: int | None = None
-    for match in delimiter.finditer(content):
+    for begin, end, closing in _delimiters(content, boundary):
         if start is not None:
-            parts.append((content[start : match.start()], False))
-        if match.group(1):
+            parts.append((content[start:begin], False))
+        if closing:
             return parts
-        start = _after_line(content, match.end())
+        start = _after_line(content, end)
     if start is not None:
         tail = content[start:]
         if cut:
@@ -403,14 +426,19 @@ def strip_quotes(text: str, languages: Sequence[str] = ("en", "fr")) -> str:
         if not text.strip():
             return ""
         lines = text.split("\n")
-        own, used = _own_strip(lines)
+        own, used, marked = _own_strip(lines)
         if not own:
             return ""
+        if marked:
+            # The own rules found where the quoted part starts. The library could only
+            # cut earlier, i.e. keep less; keeping more is the conservative side, and
+            # skipping it saves ~0.1-0.3 ms per message on a first sync.
+            return own
         # Lines after the last one the own rules keep are dropped whatever the library
         # says, so it only sees those (plus a little context): ~10x faster on long quotes.
         cut = _library_cut(lines[: used + _LIBRARY_CONTEXT_LINES], languages)
         if cut is not None and cut < used:
-            cleaned, _ = _own_strip(lines[:cut])
+            cleaned, _, _ = _own_strip(lines[:cut])
             if cleaned:
                 return cleaned
         return own
@@ -442,30 +470,34 @@ def _library_cut(lines: list[str], languages: Sequence[str]) -> int | None:
     return normalised.count("\n", 0, end) + 1
 
 
-def _own_strip(lines: list[str]) -> tuple[str, int]:
-    """(own text, number of lines up to the last one kept)."""
+def _own_strip(lines: list[str]) -> tuple[str, int, bool]:
+    """(own text, number of lines up to the last one kept, whether a quote was found)."""
     out: list[str] = []
     used = 0
+    marked = False
     i = 0
     while i < len(lines):
         line = lines[i]
         bare = line.strip()
         if _CUT_MARKER.match(bare) or _outlook_header_at(lines, i, bare):
+            marked = True
             break
         if bare == "--" and line.rstrip() == "--" and any(kept.strip() for kept in out):
             break  # RFC 3676 §4.3 signature delimiter "-- " (often trimmed to "--")
         attribution = _attribution_at(lines, i, bare)
         if attribution:
+            marked = True
             i += attribution
             continue
         if bare.startswith(">") or _SENT_FROM.match(bare):
+            marked = marked or bare.startswith(">")
             i += 1
             continue
         out.append(line.rstrip())
         i += 1
         if bare:
             used = i
-    return _tidy(out), used
+    return _tidy(out), used, marked
 
 
 def _attribution_at(lines: list[str], i: int, bare: str) -> int:

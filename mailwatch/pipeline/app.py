@@ -24,6 +24,7 @@ from mailwatch.imap.client import ImapMailbox
 from mailwatch.logs import register_secret
 from mailwatch.pipeline.evaluate import (
     EvaluateReport,
+    PlanCache,
     build_context,
     draft_view,
     evaluate,
@@ -31,7 +32,7 @@ from mailwatch.pipeline.evaluate import (
 )
 from mailwatch.pipeline.index import MessageIndex
 from mailwatch.pipeline.send import Sender, SendReport
-from mailwatch.pipeline.sync import SyncReport, sync_mailbox
+from mailwatch.pipeline.sync import SyncReport, TextPolicy, sync_mailbox
 from mailwatch.smtp.base import Outbox
 from mailwatch.store import Store
 
@@ -56,6 +57,8 @@ class App:
         self._index: MessageIndex | None = None
         self._index_loads = -1
         self._sent_folder: str | None = None
+        self._plans = PlanCache()
+        self._plans_loads = -1
 
     # -- adapters, created on first use -----------------------------------------------
 
@@ -93,9 +96,7 @@ class App:
                 )
             password = resolve_password(smtp, section="smtp")
             register_secret(password)
-            self._outbox = SmtpOutbox(
-                smtp, password, ca_file=self._ca_file(smtp.ca_file)
-            )
+            self._outbox = SmtpOutbox(smtp, password, ca_file=self._ca_file(smtp.ca_file))
         return self._outbox
 
     def _ca_file(self, value: str) -> str:
@@ -148,13 +149,27 @@ class App:
 
     # -- the pipeline -----------------------------------------------------------------
 
-    def sync(self) -> SyncReport:
-        index = self.index  # build before syncing, so new records are added once
-        report = sync_mailbox(
-            self.mailbox, self.store, self.folders(), self.clock.now(), self.request_phrases()
+    def text_policy(self) -> TextPolicy:
+        lookbacks = [self.settings.rules_for(cid).lookback_days for cid in self.settings.clients]
+        return TextPolicy(
+            own_addresses=self.settings.owner.addresses,
+            inbound_days=max([self.settings.config.rules.lookback_days, *lookbacks]),
+            request_phrases=tuple(self.request_phrases()),
         )
-        if self._index_loads == self.store.loads:
-            index.add_records(report.new_records)
+
+    def sync(self, folders: list[str] | None = None) -> SyncReport:
+        loads = self.store.loads
+        report = sync_mailbox(
+            self.mailbox,
+            self.store,
+            folders or self.folders(),
+            self.clock.now(),
+            self.text_policy(),
+        )
+        # Grow the index if it is built already; otherwise it is built when first needed
+        # (a plain `mailwatch sync` never needs it).
+        if self._index is not None and self._index_loads == loads == self.store.loads:
+            self._index.add_records(report.new_records)
         return report
 
     def _refresh_sent_drafts(self) -> MessageIndex:
@@ -164,8 +179,17 @@ class App:
 
     def evaluate(self) -> EvaluateReport:
         index = self._refresh_sent_drafts()
+        if self._plans_loads != self.store.loads:
+            # Another process rewrote the state: the index was rebuilt; plan afresh.
+            self._plans, self._plans_loads = PlanCache(), self.store.loads
         return evaluate(
-            self.settings, self.store, index, self.renderer, self.calendar, self.clock.now()
+            self.settings,
+            self.store,
+            index,
+            self.renderer,
+            self.calendar,
+            self.clock.now(),
+            self._plans,
         )
 
     def recheck(self, draft: dict[str, Any]) -> str | None:

@@ -21,7 +21,7 @@ from mailwatch.core.model import (
     RecordEvent,
     WithdrawDraft,
 )
-from mailwatch.core.planner import client_status, plan
+from mailwatch.core.planner import client_status, next_change, plan
 from mailwatch.core.tracking import STATS_DAYS
 from mailwatch.drafts.approval import history_entry
 from mailwatch.drafts.render import Renderer
@@ -193,6 +193,37 @@ class PlanApplier:
         log.info("drafted %s %s for %s", action.kind, draft_id, action.client)
 
 
+class PlanCache:
+    """Which clients need no planning now: same inputs as last time, no threshold crossed.
+
+    The core says until when a plan stays the same (`next_change`); the daemon
+    evaluates every few minutes, and most clients, most of the time, have nothing
+    coming due.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[str, tuple[ClientContext, datetime | None]] = {}
+
+    def still_valid(self, ctx: ClientContext) -> bool:
+        entry = self._entries.get(ctx.client_id)
+        if entry is None:
+            return False
+        last, until = entry
+        return (
+            last.threads is ctx.threads  # the index hands out the same tuple while unchanged
+            and last.drafts == ctx.drafts
+            and last.rules == ctx.rules
+            and last.now <= ctx.now
+            and (until is None or ctx.now < until)
+        )
+
+    def remember(self, ctx: ClientContext) -> None:
+        self._entries[ctx.client_id] = (ctx, next_change(ctx))
+
+    def forget(self, client_id: str) -> None:
+        self._entries.pop(client_id, None)
+
+
 def evaluate(
     settings: Settings,
     store: Store,
@@ -200,11 +231,20 @@ def evaluate(
     renderer: Renderer,
     calendar: BusinessCalendar,
     now: datetime,
+    cache: PlanCache | None = None,
 ) -> EvaluateReport:
     applier = PlanApplier(settings, store, renderer, now)
     with store.batch():
         drafts = store.drafts()  # a client's plan only touches that client's drafts
         for client_id in sorted(settings.clients):
             ctx = build_context(settings, client_id, index, drafts, calendar, now)
-            applier.apply(plan(ctx))
+            if cache is not None and cache.still_valid(ctx):
+                continue
+            actions = plan(ctx)
+            applier.apply(actions)
+            if cache is not None:
+                if any(not isinstance(a, RecordEvent) for a in actions):
+                    cache.forget(client_id)  # its drafts just changed: plan again next time
+                else:
+                    cache.remember(ctx)
     return applier.report

@@ -25,7 +25,30 @@ from mailwatch.store import FolderState, Store
 log = logging.getLogger("mailwatch.imap")
 
 FETCH_BATCH = 500  # UIDs per FETCH: well under servers' command-length limits
-COMMIT_EVERY = 5000  # messages per durable write during a big first sync
+# A big first sync commits when the pending messages reach this, or what is already
+# stored if that is more: every write then at least doubles the store, so a first sync
+# of n messages rewrites the file O(log n) times instead of n/5000 times.
+COMMIT_EVERY = 5000
+
+
+@dataclass(frozen=True)
+class TextPolicy:
+    """Which messages get the first bytes of their text read, and what counts as asking.
+
+    Ours, for the last 90 days: "does it ask something?" drives the follow-up rules and
+    the client's response times. Theirs, only within the look-back: older conversations
+    are history, and reading text is the dearest part of a sync.
+    """
+
+    own_addresses: frozenset[str] = frozenset()
+    outbound_days: int = STATS_DAYS
+    inbound_days: int = 30
+    request_phrases: tuple[str, ...] = ()
+
+    def wants(self, record: dict[str, Any], now: datetime) -> bool:
+        ours = record.get("from") in self.own_addresses
+        days = self.outbound_days if ours else self.inbound_days
+        return datetime.fromisoformat(record["date"]) >= now - timedelta(days=days)
 
 
 @dataclass
@@ -66,14 +89,13 @@ class FolderSync:
         store: Store,
         folder: str,
         now: datetime,
-        extra_phrases: Sequence[str] = (),
+        policy: TextPolicy = TextPolicy(),
     ) -> None:
         self.mailbox = mailbox
         self.store = store
         self.folder = folder
         self.now = now
-        self.text_since = now - timedelta(days=STATS_DAYS)
-        self.extra_phrases = extra_phrases
+        self.policy = policy
         self.report = FolderReport(folder)
         self.records: list[dict[str, Any]] = []
 
@@ -105,7 +127,7 @@ class FolderSync:
             pending.extend(records)
             pending_quarantine.extend(quarantine)
             cursor = max(batch)
-            if len(pending) >= COMMIT_EVERY:
+            if len(pending) >= max(COMMIT_EVERY, self.store.message_count()):
                 self._commit(pending, pending_quarantine, status, cursor, final=False)
                 pending, pending_quarantine = [], []
         self._commit(pending, pending_quarantine, status, cursor, final=True)
@@ -146,7 +168,7 @@ class FolderSync:
     def _add_texts(
         self, records: list[dict[str, Any]], parsed_by_uid: dict[int, ParsedHeaders]
     ) -> None:
-        recent = [r for r in records if datetime.fromisoformat(r["date"]) >= self.text_since]
+        recent = [r for r in records if self.policy.wants(r, self.now)]
         if not recent:
             return
         bodies = self.mailbox.fetch_text(self.folder, [r["uid"] for r in recent], TEXT_PREFIX_BYTES)
@@ -158,7 +180,7 @@ class FolderSync:
                     parsed_by_uid[record["uid"]],
                     body,
                     TEXT_PREFIX_BYTES,
-                    self.extra_phrases,
+                    self.policy.request_phrases,
                 )
             except Exception:  # the text is a bonus; the record stands without it
                 log.exception("could not read the text of %s", record["key"])
@@ -262,12 +284,12 @@ def sync_mailbox(
     store: Store,
     folders: Sequence[str],
     now: datetime | None = None,
-    extra_phrases: Sequence[str] = (),
+    policy: TextPolicy = TextPolicy(),
 ) -> SyncReport:
     moment = now or datetime.now(UTC)
     report = SyncReport()
     for folder in folders:
-        job = FolderSync(mailbox, store, folder, moment, extra_phrases)
+        job = FolderSync(mailbox, store, folder, moment, policy)
         report.folders.append(job.run())
         report.new_records.extend(job.records)
     return report

@@ -166,3 +166,61 @@ def test_contact_name_comes_from_the_client_signature():
     earlier = msg(at(1, 9), "in", from_name="Doe, Jane", subject="Hello")
     [create] = creates(plan(ctx([earlier, ask], at(5, 9))))
     assert create.context["contact_name"] == "Jane"
+
+
+# -- next_change: planning can be skipped until then -----------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from mailwatch.core.planner import next_change  # noqa: E402
+
+
+def _signature(actions):
+    """What a plan changes, ignoring wording that moves with the clock."""
+    out = set()
+    for a in actions:
+        if isinstance(a, CreateDraft):
+            out.add(("create", a.anchor, a.kind, a.step))
+        elif isinstance(a, WithdrawDraft):
+            out.add(("withdraw", a.draft_id))
+        else:
+            out.add(("event", a.key))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    asks_at=st.integers(0, 20 * 24),  # hours after Sunday 1 November
+    nudges=st.lists(st.integers(1, 20 * 24), max_size=3),
+    reply_at=st.one_of(st.none(), st.integers(1, 40 * 24)),
+    start=st.integers(0, 50 * 24),
+    probes=st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=4),
+    drafted=st.sampled_from([None, 1, 2, 3, "pause"]),
+)
+def test_plan_does_not_change_before_next_change(asks_at, nudges, reply_at, start, probes,
+                                                 drafted):
+    base = at(1, 0)
+    ask = msg(base + timedelta(hours=asks_at), asks=True)
+    messages = [ask]
+    last = ask
+    for offset in sorted(nudges):
+        last = msg(ask.date + timedelta(hours=offset), asks=True, reply_to=last)
+        messages.append(last)
+    if reply_at is not None:
+        messages.append(msg(ask.date + timedelta(hours=reply_at), "in", reply_to=last))
+    drafts = ()
+    if drafted == "pause":
+        drafts = (draft(ask, kind="pause_notice", step=None),)
+    elif drafted is not None:
+        drafts = (draft(ask, step=drafted),)
+    now = base + timedelta(hours=start)
+    first = ctx(messages, now, drafts=drafts)
+    boundary = next_change(first)
+    expected = _signature(plan(first))
+    horizon = boundary if boundary is not None else now + timedelta(days=400)
+    for fraction in probes:
+        later = min(now + (horizon - now) * fraction, horizon - timedelta(microseconds=1))
+        assert _signature(plan(ctx(messages, later, drafts=drafts))) == expected, (
+            f"plan changed at {later} before next_change {boundary}"
+        )

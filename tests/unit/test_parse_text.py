@@ -476,3 +476,20 @@ def test_library_finds_headers_the_own_rules_do_not_know():
     assert strip_quotes(italian, ("en", "it")) == "Va bene, grazie."
     # An Outlook block whose "From:" line was lost: the library still sees the header.
     assert strip_quotes("Sure.\n\nSent: Monday\nTo: Marie\nSubject: Logo\n\nold text") == "Sure."
+
+
+@given(
+    st.lists(
+        st.sampled_from([b"--b1", b"--b1--", b"\r\n", b"\n", b"\r", b" ", b"\t", b"x", b"-"]),
+        max_size=40,
+    )
+)
+def test_delimiter_search_is_the_rfc_2046_rule(chunks: list[bytes]) -> None:
+    import re
+
+    from mailwatch.parse.text import _delimiters
+
+    content = b"".join(chunks)
+    rule = re.compile(rb"(?:\A|\r?\n)--b1(--)?[ \t]*(?=\r?\n|\Z)")
+    expected = [(m.start(), m.end(), bool(m.group(1))) for m in rule.finditer(content)]
+    assert list(_delimiters(content, "b1")) == expected
