@@ -785,11 +785,13 @@ class Daemonish:
         self.app = App(settings, self.store, FixedClock(now))
         self.loop = asyncio.new_event_loop()
 
-    def cycle(self) -> tuple[float, float, float, dict[str, int]]:
+    def cycle(self, sent_only: bool = False) -> tuple[float, float, float, dict[str, int]]:
+        """One quiet cycle. `sent_only`: as `mailwatch run` polls while IDLE watches
+        INBOX (the daemon's usual quiet cycle); otherwise both folders, as without IDLE."""
         writes = self.store.storage.writes
         t0 = time.perf_counter()
         with self.store.writing():
-            synced = self.app.sync()
+            synced = self.app.sync([self.app.sent_folder()] if sent_only else None)
         t1 = time.perf_counter()
         with self.store.writing():
             evaluated = self.app.evaluate()
@@ -813,10 +815,12 @@ class Daemonish:
         self.store.close()
 
 
-def quiet_samples(daemon: Daemonish, inner: int) -> tuple[float, float, float, float]:
+def quiet_samples(
+    daemon: Daemonish, inner: int, sent_only: bool = False
+) -> tuple[float, float, float, float]:
     """One sample: the mean of `inner` consecutive quiet cycles (ms-level, so a single
     cycle is at the mercy of one scheduler hiccup). Returns total, sync, evaluate, send."""
-    parts = [daemon.cycle() for _ in range(inner)]
+    parts = [daemon.cycle(sent_only) for _ in range(inner)]
     for *_, activity in parts:
         busy = {k: v for k, v in activity.items() if v}
         if busy:
@@ -1095,10 +1099,12 @@ def run(args: argparse.Namespace, work: Path, stamp: str, results: dict[str, Any
                 # second must already be quiet. Both are untimed.
                 warmup[name] = [daemon.cycle()[3] for _ in range(2)]
             quiet: dict[str, list[tuple[float, float, float, float]]] = {n: [] for n in sizes}
+            idle: dict[str, list[tuple[float, float, float, float]]] = {n: [] for n in sizes}
             floor: dict[str, list[float]] = {n: [] for n in sizes}
             for _ in range(args.repeat):
                 for name, daemon in daemons.items():
                     quiet[name].append(quiet_samples(daemon, args.cycles))
+                    idle[name].append(quiet_samples(daemon, args.cycles, sent_only=True))
                     floor[name].append(bare_status(accounts[name], folders, args.cycles))
             if args.profile:
                 log("profiling one quiet cycle (big)")
@@ -1123,6 +1129,19 @@ def run(args: argparse.Namespace, work: Path, stamp: str, results: dict[str, Any
         }
         results["quiet_cycle"]["ratio"] = (
             results["quiet_cycle"]["big"]["total_ms"] / results["quiet_cycle"]["small"]["total_ms"]
+        )
+        results["quiet_cycle_idle"] = {
+            name: {
+                "total_ms": median([s[0] for s in idle[name]]) * 1000,
+                "sync_ms": median([s[1] for s in idle[name]]) * 1000,
+                "evaluate_ms": median([s[2] for s in idle[name]]) * 1000,
+                "send_ms": median([s[3] for s in idle[name]]) * 1000,
+            }
+            for name in sizes
+        }
+        results["quiet_cycle_idle"]["ratio"] = (
+            results["quiet_cycle_idle"]["big"]["total_ms"]
+            / results["quiet_cycle_idle"]["small"]["total_ms"]
         )
 
         # -- quiet cycle, fresh CLI process (information) -----------------------------
@@ -1269,6 +1288,13 @@ def print_table(results: dict[str, Any]) -> None:
     row("RATIO big / small (target <= 1.2)", f"{qc['ratio']:.2f}")
     row("  Dovecot alone: 2 STATUS, bare imapclient", f"{qc['big']['bare_status_ms']:.2f}",
         f"{qc['small']['bare_status_ms']:.2f}")  # fmt: skip
+    qi = results["quiet_cycle_idle"]
+    print("\nQuiet cycle as `mailwatch run` does it while IDLE watches INBOX (Sent poll only)")
+    row("", "big", "small")
+    for key, label in (("sync_ms", "sync (1 STATUS)"), ("evaluate_ms", "evaluate (rules)"),
+                       ("send_ms", "send (nothing approved)"), ("total_ms", "total")):  # fmt: skip
+        row(label, f"{qi['big'][key]:.2f}", f"{qi['small'][key]:.2f}")
+    row("RATIO big / small (target <= 1.2)", f"{qi['ratio']:.2f}")
 
     ct, cs = results["cli_tick"], results["cli_startup"]
     print("\nQuiet cycle as a fresh process: `mailwatch tick` (seconds, information)")

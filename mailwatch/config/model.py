@@ -323,6 +323,7 @@ class Settings:
         self.clients = clients
         self.path = path
         self.base_dir = path.parent
+        self._rules: dict[str, Rules] = {}
 
     @property
     def owner(self) -> Owner:
@@ -345,9 +346,13 @@ class Settings:
         return self.resolve(self.config.templates.dir) if self.config.templates.dir else None
 
     def rules_for(self, client_id: str) -> Rules:
-        base = self.config.rules
-        override = self.clients[client_id].rules.model_dump(exclude_none=True)
-        return base.model_copy(update=override) if override else base
+        # Settings never change once loaded (a reload builds new ones): merge once.
+        merged = self._rules.get(client_id)
+        if merged is None:
+            base = self.config.rules
+            override = self.clients[client_id].rules.model_dump(exclude_none=True)
+            merged = self._rules[client_id] = base.model_copy(update=override) if override else base
+        return merged
 
     def timezone_for(self, client_id: str) -> str:
         return self.clients[client_id].timezone or self.owner.timezone

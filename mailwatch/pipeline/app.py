@@ -172,13 +172,14 @@ class App:
             self._index.add_records(report.new_records)
         return report
 
-    def _refresh_sent_drafts(self) -> MessageIndex:
+    def _refresh_sent_drafts(self, drafts: list[dict[str, Any]] | None = None) -> MessageIndex:
         index = self.index
-        index.set_sent_drafts(self.store.drafts(statuses=[SENT]))
+        index.set_sent_drafts(self.store.drafts(statuses=[SENT]) if drafts is None else drafts)
         return index
 
     def evaluate(self) -> EvaluateReport:
-        index = self._refresh_sent_drafts()
+        drafts = self.store.drafts()
+        index = self._refresh_sent_drafts(drafts)
         if self._plans_loads != self.store.loads:
             # Another process rewrote the state: the index was rebuilt; plan afresh.
             self._plans, self._plans_loads = PlanCache(), self.store.loads
@@ -206,5 +207,6 @@ class App:
         return asyncio.run(self.send())
 
     def statuses(self) -> list[ClientStatus]:
-        index = self._refresh_sent_drafts()
-        return statuses(self.settings, index, self.store.drafts(), self.calendar, self.clock.now())
+        drafts = self.store.drafts()
+        index = self._refresh_sent_drafts(drafts)
+        return statuses(self.settings, index, drafts, self.calendar, self.clock.now())

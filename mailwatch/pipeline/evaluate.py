@@ -232,12 +232,17 @@ def evaluate(
     calendar: BusinessCalendar,
     now: datetime,
     cache: PlanCache | None = None,
+    drafts: Sequence[dict[str, Any]] | None = None,
 ) -> EvaluateReport:
     applier = PlanApplier(settings, store, renderer, now)
     with store.batch():
-        drafts = store.drafts()  # a client's plan only touches that client's drafts
+        # A client's plan only touches that client's drafts: one pass to group them.
+        by_client: dict[str, list[dict[str, Any]]] = {}
+        for draft in store.drafts() if drafts is None else drafts:
+            by_client.setdefault(draft["client"], []).append(draft)
         for client_id in sorted(settings.clients):
-            ctx = build_context(settings, client_id, index, drafts, calendar, now)
+            mine = by_client.get(client_id, [])
+            ctx = build_context(settings, client_id, index, mine, calendar, now)
             if cache is not None and cache.still_valid(ctx):
                 continue
             actions = plan(ctx)

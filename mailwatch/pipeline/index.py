@@ -91,12 +91,23 @@ class MessageIndex:
                 self._clients.setdefault(message.client, _ClientMessages()).add(message)
 
     def set_sent_drafts(self, drafts: Iterable[dict[str, Any]]) -> None:
-        """Sent drafts stand in for their Sent copies (deduplicated by Message-ID)."""
-        self._virtual = {}
+        """Sent drafts stand in for their Sent copies (deduplicated by Message-ID).
+
+        Unchanged ones keep their Message object, so the threads cache sees them as the
+        same at the cost of an identity check.
+        """
+        fresh: dict[str, Message] = {}
         for draft in drafts:
+            if draft.get("status") != SENT:
+                continue
+            known = self._virtual.get(f"draft/{draft['id']}")
+            if known is not None and known.join_id == draft.get("message_id"):
+                fresh[known.key] = known
+                continue
             message = sent_draft_message(draft)
             if message is not None:
-                self._virtual[message.key] = message
+                fresh[message.key] = message
+        self._virtual = fresh
 
     def _bounds(self, client: str, since: datetime, until: datetime) -> tuple[int, int, int]:
         bucket = self._clients.get(client)

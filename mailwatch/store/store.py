@@ -86,6 +86,7 @@ class Store:
         self.storage = self.db.storage  # type: ignore[assignment]
         self._identity = self._file_identity()
         self.loads = getattr(self, "loads", 0) + 1  # bumps when the data came from disk again
+        self._drafts_cache: list[dict[str, Any]] | None = None
         meta = self.db.table("meta").get(doc_id=1)
         if meta is None:
             if not self.readonly:
@@ -147,6 +148,7 @@ class Store:
                 yield
         except BaseException:
             self.db.clear_cache()
+            self._drafts_cache = None
             self._index_keys()
             raise
         self._identity = self._file_identity()
@@ -239,6 +241,7 @@ class Store:
         return str(seq)
 
     def insert_draft(self, draft: dict[str, Any]) -> None:
+        self._drafts_cache = None
         self._check_writable()
         self.db.table("drafts").insert(draft)
         self._written()
@@ -252,16 +255,22 @@ class Store:
         return dict(doc)
 
     def update_draft(self, draft_id: str, fields: dict[str, Any]) -> None:
+        self._drafts_cache = None
         self._check_writable()
         self.db.table("drafts").update(fields, Query().id == str(draft_id))
         self._written()
 
     def drafts(self, *, statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        docs = self.db.table("drafts").all()
-        if statuses is not None:
-            wanted = set(statuses)
-            docs = [d for d in docs if d["status"] in wanted]
-        return sorted((dict(d) for d in docs), key=lambda d: int(d["id"]))
+        """Copies of the drafts, oldest first (callers may change their copy freely)."""
+        wanted = set(statuses) if statuses is not None else None
+        return [dict(d) for d in self._sorted_drafts() if wanted is None or d["status"] in wanted]
+
+    def _sorted_drafts(self) -> list[dict[str, Any]]:
+        # Every cycle reads the drafts several times and rarely changes them: keep them
+        # sorted until the next write (TinyDB would rebuild and re-sort each time).
+        if self._drafts_cache is None:
+            self._drafts_cache = sorted(self._raw_docs("drafts"), key=lambda d: int(d["id"]))
+        return self._drafts_cache
 
     # -- events (the client's timeline) -----------------------------------------------
 
