@@ -173,9 +173,12 @@ class ImapMailbox:
     def _unselect(self) -> None:
         if "UNSELECT" in self.capabilities:
             self.client.unselect_folder()
+            self._selected = None
         else:
-            self.client.close_folder()  # read-only: CLOSE expunges nothing (RFC 3501 6.4.2)
-        self._selected = None
+            # No UNSELECT (RFC 3691): CLOSE should do on a read-only folder, but some
+            # servers (pymap) refuse it there. A NOOP brings the session's view, and so
+            # the STATUS answer, up to date as well.
+            self.client.noop()
 
     def _select(self, folder: str, *, fresh: bool = False) -> None:
         if self._selected != folder:

@@ -1,0 +1,52 @@
+"""`mailwatch demo` runs end to end, on Dovecot and on the pymap fallback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.parametrize("server", ["dovecot", "pymap"])
+def test_demo_runs_end_to_end(server: str, tmp_path, dovecot_required) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MAILWATCH_")}
+    if server == "pymap":
+        env["MAILWATCH_DOVECOT"] = str(tmp_path / "no-dovecot-here")
+    result = subprocess.run(
+        [sys.executable, "-m", "mailwatch", "demo", "--keep", str(tmp_path / "demo")],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert ("Dovecot" if server == "dovecot" else "pymap") in out
+    assert "2 new drafts waiting for your approval" in out
+    assert "Pause notice to Bistro Lune" in out
+    assert "Sent #1 to jane@acme.test" in out
+    assert "In-Reply-To: <dec-calendar@studio.test>" in out
+    assert "0 new drafts, 0 withdrawn" in out
+    # The kept folder still answers read-only commands.
+    listing = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mailwatch",
+            "--config",
+            str(tmp_path / "demo" / "config.toml"),
+            "queue",
+            "list",
+            "--all",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert '"status": "sent"' in listing.stdout
