@@ -43,8 +43,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -344,40 +343,22 @@ class MailboxFactory:
         headers: dict[str, str] | None = None,
         html: bool = False,
     ) -> bytes:
-        if not html:
-            return make_email(
-                sender=sender, to=to, subject=subject, body=body, date=when,
-                message_id=message_id, reply_to_message=parent, references=references,
-                cc=cc, headers=headers,
-            )  # fmt: skip
-        # make_email writes text/plain only; this is the same, plus an HTML alternative
-        # (what most webmail and phone clients send).
-        self.multipart += 1
-        msg = EmailMessage()
-        msg["From"] = formataddr(sender)
-        msg["To"] = ", ".join(formataddr(t) for t in to)
-        if cc:
-            msg["Cc"] = ", ".join(formataddr(c) for c in cc)
-        msg["Subject"] = subject
-        msg["Date"] = format_datetime(when)
-        msg["Message-ID"] = message_id
-        if parent:
-            msg["In-Reply-To"] = parent
-        if references:
-            msg["References"] = " ".join(references)
-        for name, value in (headers or {}).items():
-            msg[name] = value
-        msg.set_content(body)
-        paragraphs = "".join(
-            f'<p style="margin:0 0 12px 0;font-family:Arial,sans-serif">{p}</p>\n'
-            for p in body.split("\n\n")
-        )
-        msg.add_alternative(
-            f'<html><head><meta charset="utf-8"></head><body><div dir="ltr">\n{paragraphs}'
-            "</div></body></html>\n",
-            subtype="html",
-        )
-        return msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        markup = None
+        if html:
+            self.multipart += 1
+            paragraphs = "".join(
+                f'<p style="margin:0 0 12px 0;font-family:Arial,sans-serif">{p}</p>\n'
+                for p in body.split("\n\n")
+            )
+            markup = (
+                f'<html><head><meta charset="utf-8"></head><body><div dir="ltr">\n{paragraphs}'
+                "</div></body></html>\n"
+            )
+        return make_email(
+            sender=sender, to=to, subject=subject, body=body, date=when,
+            message_id=message_id, reply_to_message=parent, references=references,
+            cc=cc, headers=headers, html=markup,
+        )  # fmt: skip
 
     def _subject(self, lang: str, when: datetime) -> str:
         month = (MONTHS_FR if lang == "fr" else MONTHS_EN)[when.month % 12]

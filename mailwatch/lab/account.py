@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 
 from mailwatch.errors import MailwatchError
 
@@ -37,3 +37,20 @@ def imap_login(account: Account, *, timeout: float = 10.0) -> IMAPClient:
         client.shutdown()
         raise
     return client
+
+
+class LabServer:
+    """What every lab server shares: `with Server() as server:` starts and cleans up."""
+
+    def start(self) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

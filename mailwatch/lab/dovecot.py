@@ -49,13 +49,12 @@ import weakref
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from types import TracebackType
 from typing import Literal
 
 from imapclient import imap_utf7
 
 from mailwatch.lab import imap_load
-from mailwatch.lab.account import Account, LabError
+from mailwatch.lab.account import Account, LabError, LabServer
 from mailwatch.lab.ports import LOOPBACK, free_port, greets
 from mailwatch.lab.process import file_size, group_members, kill_group, read_tail, stop_group
 
@@ -133,7 +132,7 @@ def _chown_tree(path: Path, uid: int, gid: int) -> None:
             os.chown(os.path.join(dirpath, name), uid, gid, follow_symlinks=False)
 
 
-class Dovecot:
+class Dovecot(LabServer):
     """A private Dovecot 2.3 instance. See the module docstring."""
 
     PASSWORD = "lab-password"
@@ -272,18 +271,6 @@ class Dovecot:
             shutil.rmtree(self.root, ignore_errors=True)
         if not self.base_dir.is_relative_to(self.root):
             shutil.rmtree(self.base_dir, ignore_errors=True)
-
-    def __enter__(self) -> Dovecot:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _try_start(self, binary: str, patience: float) -> bool:
         """One launch; False if the port was taken (after `patience` seconds of retries)."""

@@ -20,8 +20,12 @@ def make_email(
     references: Sequence[str] = (),
     cc: Sequence[tuple[str, str]] = (),
     headers: dict[str, str] | None = None,
+    html: str | None = None,
 ) -> bytes:
-    """An RFC 5322 message as bytes (CRLF line ends, as on the wire)."""
+    """An RFC 5322 message as bytes (CRLF line ends, as on the wire).
+
+    With `html`, it is multipart/alternative, as most webmail and phone clients send.
+    """
     msg = EmailMessage()
     msg["From"] = formataddr(sender)
     msg["To"] = ", ".join(formataddr(t) for t in to)
@@ -37,4 +41,6 @@ def make_email(
     for name, value in (headers or {}).items():
         msg[name] = value
     msg.set_content(body)
+    if html is not None:
+        msg.add_alternative(html, subtype="html")
     return msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")

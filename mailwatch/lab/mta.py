@@ -50,13 +50,12 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesHeaderParser, BytesParser
 from pathlib import Path
-from types import TracebackType
 from typing import Any, Final, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-from mailwatch.lab.account import Account, LabError
+from mailwatch.lab.account import Account, LabError, LabServer
 from mailwatch.lab.ports import LOOPBACK
 
 
@@ -176,7 +175,7 @@ class _Controller(Controller):
         return server
 
 
-class LocalMTA:
+class LocalMTA(LabServer):
     """The user's mail provider, on 127.0.0.1. See the module docstring."""
 
     host = LOOPBACK
@@ -255,18 +254,6 @@ class LocalMTA:
         if self._tls_dir is not None:
             self._tls_dir.cleanup()
             self._tls_dir = None
-
-    def __enter__(self) -> LocalMTA:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _smtp(self, handler: _Handler) -> SMTP:
         return SMTP(

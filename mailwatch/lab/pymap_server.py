@@ -37,10 +37,9 @@ import time
 import weakref
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 
 from mailwatch.lab import imap_load
-from mailwatch.lab.account import Account, LabError
+from mailwatch.lab.account import Account, LabError, LabServer
 from mailwatch.lab.ports import LOOPBACK, free_port, greets
 from mailwatch.lab.process import file_size, group_members, kill_group, read_tail, stop_group
 
@@ -52,7 +51,7 @@ class PymapStartError(LabError):
     """pymap did not come up; the message carries its output."""
 
 
-class PymapServer:
+class PymapServer(LabServer):
     """A pymap IMAP server on a free loopback port. See the module docstring."""
 
     PASSWORD = "lab-password"
@@ -123,18 +122,6 @@ class PymapServer:
 
     def process_ids(self) -> list[int]:
         return group_members(self._process.pid) if self._process is not None else []
-
-    def __enter__(self) -> PymapServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def _command(self) -> list[str]:
         return [

@@ -15,57 +15,31 @@ from typing import Any
 
 from mailwatch.lab.account import Account
 from mailwatch.lab.messages import make_email
-from tests.integration.workspace import JANE, SAM, cli_env
-
-ALWAYS_OPEN = """
-[rules]
-send_window = ["00:00", "23:59"]
-"""
+from tests.integration.workspace import JANE, SAM, cli_env, write_workspace
 
 
 def write_daemon_workspace(
     root: Path, account: Account, smtp_port: int, *, schedule: str = "", extra: str = ""
 ) -> Path:
     """A workspace whose service works fast and at any hour, on the real clock."""
-    (root / "clients").mkdir(parents=True, exist_ok=True)
-    (root / "config.toml").write_text(
-        f"""
-[owner]
-name = "Sam Rivera"
-email = "sam@studio.test"
-timezone = "Europe/Paris"
-country = ""
-workdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-signature = "Sam Rivera — Rivera Social"
-
-[imap]
-host = "127.0.0.1"
-port = {account.port}
-security = "none"
-username = "{account.username}"
-password_env = "MW_TEST_IMAP_PASSWORD"
-
-[smtp]
-host = "127.0.0.1"
-port = {smtp_port}
-security = "none"
-username = ""
-proof_wait_seconds = 2
-
+    return write_workspace(
+        root,
+        account,
+        smtp_port,
+        owner_extra='country = ""\nworkdays = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]',
+        smtp_extra="proof_wait_seconds = 2",
+        rules='send_window = ["00:00", "23:59"]',
+        sections=f"""
 [schedule]
 poll_seconds = 2
 send_seconds = 1
 evaluate_minutes = 0.05
 stop_seconds = 20
 {schedule}
-{ALWAYS_OPEN}
 {extra}
-"""
+""",
+        client_timezone="Europe/Paris",
     )
-    (root / "clients" / "acme.toml").write_text(
-        'name = "Acme Bakery"\nemails = ["jane@acme.test"]\ntimezone = "Europe/Paris"\n'
-    )
-    return root / "config.toml"
 
 
 def old_question(n: int, days_ago: float = 10) -> tuple[bytes, datetime]:

@@ -46,7 +46,11 @@ def test_follow_up_drafted_approved_and_delivered_once_in_the_thread(
 
     [draft] = cli_json(config, imap_account, "queue", "list", now=THURSDAY_NY_MORNING)
     assert (draft["client"], draft["kind"], draft["step"], draft["status"]) == (
-        "acme", "follow_up", 1, "pending")
+        "acme",
+        "follow_up",
+        1,
+        "pending",
+    )
     assert draft["to"] == ["jane@acme.test"]
     assert draft["subject"] == "Re: Logo for the December posts"
     assert draft["in_reply_to"] == "<ask1@studio.test>"
@@ -102,9 +106,16 @@ def test_client_reply_withdraws_an_approved_draft_before_it_goes(
     from datetime import datetime
 
     dovecot.append_many(
-        imap_account, "INBOX",
-        [(reply_raw("<ask1@studio.test>", datetime.fromisoformat("2026-11-05T15:01:00+00:00")),
-          datetime.fromisoformat("2026-11-05T15:01:00+00:00"))],
+        imap_account,
+        "INBOX",
+        [
+            (
+                reply_raw(
+                    "<ask1@studio.test>", datetime.fromisoformat("2026-11-05T15:01:00+00:00")
+                ),
+                datetime.fromisoformat("2026-11-05T15:01:00+00:00"),
+            )
+        ],
     )
     send = cli(config, imap_account, "send", now="2026-11-05T15:02:00+00:00")
     assert send.returncode == 0, send.stderr

@@ -44,15 +44,17 @@ class Scenario:
             copies["local_mailboxes"] = {"sam@studio.test": (account, "INBOX")}
         if mode.get("server_files_sent"):
             copies["sender_copy"] = (account, "Sent")
-        self.mta = make_mta(log_path=self.log, on_data=self._on_data,
-                            after_accept=self._after_accept, **copies)
+        self.mta = make_mta(
+            log_path=self.log, on_data=self._on_data, after_accept=self._after_accept, **copies
+        )
         smtp_extra = (
             f"bcc_self = {str(mode.get('bcc_self', True)).lower()}\n"
             f"save_to_sent = {str(not mode.get('server_files_sent', False)).lower()}\n"
             "proof_wait_seconds = 60\n"
         )
-        self.config = write_workspace(tmp_path / "mw", account, self.mta.port,
-                                      smtp_extra=smtp_extra)
+        self.config = write_workspace(
+            tmp_path / "mw", account, self.mta.port, smtp_extra=smtp_extra
+        )
         dovecot.append_many(account, "Sent", [(ask_raw(), MONDAY)])
         assert cli(self.config, account, "tick", now=THURSDAY_NY_MORNING).returncode == 0
         [draft] = cli_json(self.config, account, "queue", "list")
@@ -84,9 +86,20 @@ class Scenario:
         env = cli_env(self.account, **({"MAILWATCH_CRASH_AT": crash_at} if crash_at else {}))
         self.server_kill = server_kill
         proc = subprocess.Popen(
-            [sys.executable, "-m", "mailwatch", "--config", str(self.config), "--now",
-             SEND_AT[0], "send"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [
+                sys.executable,
+                "-m",
+                "mailwatch",
+                "--config",
+                str(self.config),
+                "--now",
+                SEND_AT[0],
+                "send",
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         self.victim.update(pid=proc.pid, armed=server_kill is not None)
         _out, err = proc.communicate(timeout=60)

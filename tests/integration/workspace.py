@@ -20,8 +20,17 @@ THURSDAY_NY_MORNING = "2026-11-05T15:00:00+00:00"  # 10:00 in New York: send win
 
 
 def write_workspace(
-    root: Path, account: Account, smtp_port: int, *, smtp_extra: str = "", rules: str = ""
+    root: Path,
+    account: Account,
+    smtp_port: int,
+    *,
+    smtp_extra: str = "",
+    rules: str = "",
+    owner_extra: str = 'country = "FR"',
+    sections: str = "",
+    client_timezone: str = "America/New_York",
 ) -> Path:
+    """config.toml and clients/acme.toml for Sam (owner) and Jane (client)."""
     (root / "clients").mkdir(parents=True, exist_ok=True)
     (root / "config.toml").write_text(
         f"""
@@ -30,8 +39,8 @@ name = "Sam Rivera"
 email = "sam@studio.test"
 business = "Rivera Social"
 timezone = "Europe/Paris"
-country = "FR"
 signature = "Sam Rivera — Rivera Social"
+{owner_extra}
 
 [imap]
 host = "127.0.0.1"
@@ -49,26 +58,36 @@ username = ""
 
 [rules]
 {rules}
+{sections}
 """
     )
     (root / "clients" / "acme.toml").write_text(
         'name = "Acme Bakery"\nemails = ["jane@acme.test"]\nlanguage = "en"\n'
-        'timezone = "America/New_York"\n'
+        f'timezone = "{client_timezone}"\n'
     )
     return root / "config.toml"
 
 
 def ask_raw(mid: str = "<ask1@studio.test>", when: datetime = MONDAY) -> bytes:
     return make_email(
-        sender=SAM, to=[JANE], subject="Logo for the December posts",
-        body="Hi Jane,\n\nCould you send me the logo files?\n\nSam", date=when, message_id=mid,
+        sender=SAM,
+        to=[JANE],
+        subject="Logo for the December posts",
+        body="Hi Jane,\n\nCould you send me the logo files?\n\nSam",
+        date=when,
+        message_id=mid,
     )
 
 
 def reply_raw(to_mid: str, when: datetime, mid: str = "<r1@acme.test>") -> bytes:
     return make_email(
-        sender=JANE, to=[SAM], subject="Re: Logo for the December posts",
-        body="Here they are.\n\nJane", date=when, message_id=mid, reply_to_message=to_mid,
+        sender=JANE,
+        to=[SAM],
+        subject="Re: Logo for the December posts",
+        body="Here they are.\n\nJane",
+        date=when,
+        message_id=mid,
+        reply_to_message=to_mid,
         references=[to_mid],
     )
 
@@ -81,15 +100,22 @@ def cli_env(account: Account, **extra: str) -> dict[str, str]:
 
 
 def cli(
-    config: Path, account: Account, *args: str, now: str | None = None,
-    env: dict[str, str] | None = None, timeout: float = 60,
+    config: Path,
+    account: Account,
+    *args: str,
+    now: str | None = None,
+    env: dict[str, str] | None = None,
+    timeout: float = 60,
 ) -> subprocess.CompletedProcess[str]:
     """Run the real `mailwatch` command in its own process."""
     command = [sys.executable, "-m", "mailwatch", "--config", str(config)]
     if now:
         command += ["--now", now]
     return subprocess.run(
-        [*command, *args], capture_output=True, text=True, timeout=timeout,
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env=env or cli_env(account),
     )
 

@@ -198,8 +198,7 @@ def _signature(actions):
     probes=st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=4),
     drafted=st.sampled_from([None, 1, 2, 3, "pause"]),
 )
-def test_plan_does_not_change_before_next_change(asks_at, nudges, reply_at, start, probes,
-                                                 drafted):
+def test_plan_does_not_change_before_next_change(asks_at, nudges, reply_at, start, probes, drafted):
     base = at(1, 0)
     ask = msg(base + timedelta(hours=asks_at), asks=True)
     messages = [ask]
