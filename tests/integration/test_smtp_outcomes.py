@@ -134,3 +134,25 @@ def _env(account) -> dict[str, str]:
     from tests.integration.workspace import cli_env
 
     return cli_env(account)
+
+
+def test_timeout_after_data_is_checked_not_resent(dovecot, imap_account, make_mta, tmp_path):
+    """The server takes the message but answers too late: 'unknown', resolved by proof."""
+    log = tmp_path / "deliveries.jsonl"
+    mta = make_mta(
+        log_path=log, data_delay=3.0, local_mailboxes={"sam@studio.test": (imap_account, "INBOX")}
+    )
+    config = write_workspace(
+        tmp_path / "mw", imap_account, mta.port, smtp_extra="timeout_seconds = 1"
+    )
+    draft_id = approved_follow_up(dovecot, imap_account, config)
+    first = cli(config, imap_account, "send", now="2026-11-05T15:05:00+00:00")
+    assert first.returncode == 0, first.stderr
+    assert f"#{draft_id}: the connection broke while sending" in first.stdout
+    [draft] = cli_json(config, imap_account, "queue", "list")
+    assert draft["status"] == "sending"
+    second = cli(config, imap_account, "send", now="2026-11-05T15:06:00+00:00")
+    assert second.returncode == 0, second.stderr
+    [draft] = cli_json(config, imap_account, "queue", "list", "--all")
+    assert draft["status"] == "sent"
+    assert len([d for d in deliveries_from_log(log) if "jane@acme.test" in d.rcpt_tos]) == 1
