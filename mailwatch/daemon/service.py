@@ -16,6 +16,7 @@ import asyncio
 import logging
 import os
 import signal
+import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -42,6 +43,13 @@ from mailwatch.store.lock import ProcessLock
 log = logging.getLogger("mailwatch.daemon")
 T = TypeVar("T")
 
+# While IDLE watches INBOX the poll only asks about Sent, provided the IDLE connection
+# answered lately (idle_check returns at least every 30 s) and INBOX itself was polled
+# within the last few minutes: a push lost to a half-dead connection costs minutes, not
+# hours.
+IDLE_ALIVE_SECONDS = 45.0
+FULL_POLL_SECONDS = 300.0
+
 # APScheduler: a job that could not start on time still runs within this grace
 # (e.g. after the laptop slept); later than that it is skipped and reported.
 MISFIRE_GRACE_SECONDS = 300
@@ -67,6 +75,7 @@ class Daemon:
         self._tasks: set[asyncio.Future[None]] = set()  # keep running reloads referenced
         self._imap_failures = 0
         self._imap_retry_at: datetime | None = None
+        self._last_full_poll = 0.0
         self._scheduler: AsyncIOScheduler | None = None
         self._watcher: InboxWatcher | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -244,9 +253,18 @@ class Daemon:
         return self._imap_retry_at is not None and self.clock.now() < self._imap_retry_at
 
     async def poll_job(self) -> None:
-        """The scheduled poll: while IDLE watches INBOX, only Sent needs looking at."""
+        """The scheduled poll. While IDLE demonstrably watches INBOX, only Sent needs
+        asking about; INBOX is still polled every few minutes, in case a push was lost."""
         watcher = self._watcher
-        idle_live = watcher is not None and watcher.mode == "idle" and watcher.connected
+        now = time.monotonic()
+        idle_live = (
+            watcher is not None
+            and watcher.mode == "idle"
+            and watcher.alive(within=IDLE_ALIVE_SECONDS)
+            and now - self._last_full_poll < FULL_POLL_SECONDS
+        )
+        if not idle_live:
+            self._last_full_poll = now
         await self.sync_job(sent_only=idle_live)
 
     async def sync_job(self, sent_only: bool = False) -> None:
@@ -262,6 +280,7 @@ class Daemon:
         self._imap_failures = 0
         now = self.clock.now()
         self.health.update(last_sync_at=now.isoformat(), last_sync_new=report.new)
+        log.debug("synced %s", ", ".join(f"{f.folder}: {f.new} new" for f in report.folders))
         if report.new:
             log.info("synced %d new message(s)", report.new)
         if report.changed:

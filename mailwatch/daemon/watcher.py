@@ -57,6 +57,7 @@ class InboxWatcher:
         self._thread = threading.Thread(target=self._run, name="inbox-watcher", daemon=True)
         self.mode = "starting"
         self.connected = False  # True while IDLE (or polling) runs on a live connection
+        self.last_alive = 0.0  # time.monotonic() of the last sign of life from the server
 
     def start(self) -> None:
         self._thread.start()
@@ -94,9 +95,14 @@ class InboxWatcher:
                 self._mailbox = None
                 mailbox.discard()
 
+    def alive(self, within: float) -> bool:
+        """Has the server answered on this connection in the last `within` seconds?"""
+        return self.connected and time.monotonic() - self.last_alive < within
+
     def _up(self, report: str) -> None:
         """Announce a live connection; the full sync this triggers covers everything
         that arrived before now, so it must come only once new mail is being watched."""
+        self.last_alive = time.monotonic()
         self.connected = True
         self._report(report)
         self._notify("connected")
@@ -155,6 +161,7 @@ class InboxWatcher:
                     timeout = min(IDLE_CHECK_SECONDS, renew_at - time.monotonic())
                     started = time.monotonic()
                     responses = client.idle_check(timeout=timeout)
+                    self.last_alive = time.monotonic()
                     if responses:
                         if any(_is_news(r) for r in responses):
                             self._notify("changed")
@@ -169,6 +176,7 @@ class InboxWatcher:
     def _poll(self, mailbox: ImapMailbox) -> None:
         while not self._stop.wait(self.poll_seconds):
             mailbox.noop()  # raises ConnectionFailed when the connection is gone
+            self.last_alive = time.monotonic()
             self._notify("poll")
 
 

@@ -82,6 +82,11 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def _temporary_refusal(reply: str) -> bool:
+    text = reply.upper()
+    return "[UNAVAILABLE]" in text or "[SERVERBUG]" in text or "SHUTTING DOWN" in text
+
+
 class ImapMailbox:
     def __init__(self, config: Imap, password: str, *, ca_file: str = "") -> None:
         if config.security == "none" and not is_loopback(config.host):
@@ -119,6 +124,12 @@ class ImapMailbox:
             client.login(cfg.username, self._password)
         except LoginError as exc:
             self._safe_logout(client)
+            if _temporary_refusal(str(exc)):
+                # RFC 5530 [UNAVAILABLE] etc.: the server is busy or shutting down, the
+                # password is not the problem; retry soon, not in 15 minutes.
+                raise ConnectionFailed(
+                    f"The IMAP server {where} cannot take logins right now: {exc}."
+                ) from exc
             raise AuthenticationFailed(
                 f"The IMAP server {where} refused the login for {cfg.username!r}.",
                 "Check [imap] username and the password source (password_env / "

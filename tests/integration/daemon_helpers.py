@@ -113,7 +113,7 @@ class DaemonProcess:
             if self.proc.poll() is not None:
                 raise AssertionError(f"daemon exited ({self.proc.returncode}):\n{self.log()}")
             time.sleep(0.05)
-        raise AssertionError(f"timed out waiting for {what or condition}:\n{self.log()[-3000:]}")
+        raise AssertionError(f"timed out waiting for {what or condition}:\n{self.log()[-12000:]}")
 
     def wait_started(self) -> None:
         def synced() -> bool:

@@ -36,7 +36,7 @@ def test_dovecot_restarts_lose_nothing_and_draft_nothing_twice(
     mta = make_mta()
     config = write_daemon_workspace(tmp_path / "mw", account, mta.port)
     server.append_many(account, "Sent", [old_question(1)])
-    d = DaemonProcess(config, account, tmp_path / "daemon.log")
+    d = DaemonProcess(config, account, tmp_path / "daemon.log", "--log-level", "debug")
     try:
         d.wait_started()
         d.wait_for(lambda: "IDLE" in d.health().get("imap", ""), what="IDLE")

@@ -60,3 +60,11 @@ def test_reads_the_usual_shape_and_skips_what_it_does_not_know():
     assert found[7].header == header and found[7].size == 120
     assert found[7].internaldate == datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
     assert found[9].size == 99 and found[9].internaldate.day == 3
+
+
+def test_a_server_shutting_down_is_not_a_wrong_password():
+    from mailwatch.imap.client import _temporary_refusal
+
+    assert _temporary_refusal("b'[UNAVAILABLE] Server shutting down.'")
+    assert _temporary_refusal("Server shutting down.")
+    assert not _temporary_refusal("b'[AUTHENTICATIONFAILED] Authentication failed.'")
