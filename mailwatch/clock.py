@@ -30,8 +30,3 @@ class FixedClock:
 
     def set(self, moment: datetime) -> None:
         self._moment = moment.astimezone(UTC)
-
-    def advance(self, **delta: float) -> None:
-        from datetime import timedelta
-
-        self._moment += timedelta(**delta)

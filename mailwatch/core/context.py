@@ -47,9 +47,6 @@ class ClientContext:
                 found.append(episode)
         return tuple(found)
 
-    def drafts_for(self, anchor: str) -> list[DraftView]:
-        return [d for d in self.drafts if d.anchor == anchor]
-
 
 @dataclass(frozen=True)
 class Proposal:

@@ -11,7 +11,6 @@ Direction = Literal["in", "out"]
 # Draft lifecycle. Nothing leaves PENDING by itself: only the owner approves.
 PENDING, APPROVED, SENDING, SENT = "pending", "approved", "sending", "sent"
 REJECTED, WITHDRAWN, FAILED = "rejected", "withdrawn", "failed"
-DRAFT_STATUSES = (PENDING, APPROVED, SENDING, SENT, REJECTED, WITHDRAWN, FAILED)
 # Drafts that still stand a chance of going out: at most one of these per thread.
 OPEN_STATUSES = frozenset({PENDING, APPROVED, SENDING})
 

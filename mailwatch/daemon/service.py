@@ -171,7 +171,7 @@ class Daemon:
         now = self.clock.now()
         if event.code == EVENT_JOB_ERROR:
             log.error("job %s failed: %r", event.job_id, event.exception)
-            self.health.data["job_errors"] = self.health.data.get("job_errors", 0) + 1
+            self.health.update(job_errors=self.health.data.get("job_errors", 0) + 1)
             self.health.error(now, event.job_id, repr(event.exception))
         else:
             log.warning(

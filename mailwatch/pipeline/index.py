@@ -77,7 +77,6 @@ class MessageIndex:
         self.directory = directory
         self._clients: dict[str, _ClientMessages] = {}
         self._virtual: dict[str, Message] = {}
-        self.size = 0
         # client -> (what its window held, the threads built from it). The rules run for
         # every client on every evaluate; on a quiet cycle the windows hold the same
         # messages as last time, and grouping them was most of the cycle's cost.
@@ -86,7 +85,6 @@ class MessageIndex:
     def add_records(self, records: Iterable[dict[str, Any]]) -> None:
         for record in records:
             message = to_message(record, self.directory)
-            self.size += 1
             if message.client is not None:
                 self._clients.setdefault(message.client, _ClientMessages()).add(message)
 
