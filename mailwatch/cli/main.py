@@ -12,6 +12,7 @@ from mailwatch.cli import queue as queue_commands
 from mailwatch.cli import show
 from mailwatch.cli.runtime import Runtime, setup_logging
 from mailwatch.errors import MailwatchError
+from mailwatch.logs import redact
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -175,13 +176,13 @@ def main() -> None:
         exc.show()
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
     except MailwatchError as exc:
-        click.echo(f"mailwatch: {exc}", err=True)
+        click.echo(f"mailwatch: {redact(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # an unexpected failure still reads as a sentence
         click.echo(
-            f"mailwatch: something unexpected went wrong: {exc!r}.\n"
+            f"mailwatch: something unexpected went wrong: {redact(repr(exc))}.\n"
             "Nothing was sent. Run again with --log-level debug to see more, and report it "
             "if it repeats.",
             err=True,

@@ -18,7 +18,7 @@ from typing import Any
 from tinydb import Query, TinyDB
 
 from mailwatch.errors import DraftNotFound, StoreCorrupt, UsageError
-from mailwatch.store.atomic import AtomicJSONStorage
+from mailwatch.store.atomic import AtomicJSONStorage, make_private_dir, make_private_file
 from mailwatch.store.lock import ProcessLock
 
 SCHEMA_VERSION = 1
@@ -52,8 +52,10 @@ class Store:
             self.path.with_name(self.path.name + ".lock"), "changing this state"
         )
         if not readonly:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.path.parent)
             self._lock.acquire(wait)
+            for path in self.path.parent.glob(self.path.name + "*"):
+                make_private_file(path)  # state, .bak, health, locks of older versions
         elif not self.path.exists():
             raise UsageError(
                 f"No mailwatch state at {self.path} yet.",

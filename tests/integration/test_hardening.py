@@ -1,0 +1,132 @@
+"""Hardening (issue 7): each test here failed before its fix.
+
+Real servers only: a private Dovecot whose password is not ASCII, the lab MTA, and the
+real `mailwatch` command in its own process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from mailwatch.config.model import Imap
+from mailwatch.imap.client import ImapMailbox
+from tests.integration.workspace import MONDAY, ask_raw, cli, cli_env, write_workspace
+
+UTF8_PASSWORD = "pässwörd…Ünïcode-€"
+
+
+@pytest.fixture
+def utf8_dovecot(make_dovecot):
+    return make_dovecot(password=UTF8_PASSWORD)
+
+
+def test_a_non_ascii_password_logs_in(utf8_dovecot) -> None:
+    """AUTHENTICATE PLAIN when offered (UTF-8, RFC 4616)."""
+    account = utf8_dovecot.account("utf8user")
+    config = Imap(
+        host="127.0.0.1", port=account.port, security="none", username=account.username
+    )
+    mailbox = ImapMailbox(config, UTF8_PASSWORD)
+    mailbox.connect()
+    try:
+        assert mailbox.status("INBOX").messages == 0
+    finally:
+        mailbox.close()
+
+
+def test_a_non_ascii_password_as_a_literal(utf8_dovecot) -> None:
+    """Servers without AUTH=PLAIN: LOGIN with the password as an 8-bit literal."""
+    from imapclient import IMAPClient
+
+    from mailwatch.imap.client import login_with_literal
+
+    account = utf8_dovecot.account("literal")
+    client = IMAPClient(account.host, port=account.port, ssl=False, timeout=10)
+    try:
+        login_with_literal(client, account.username, UTF8_PASSWORD)
+        assert client.folder_status("INBOX", [b"MESSAGES"])[b"MESSAGES"] == 0
+    finally:
+        client.logout()
+
+
+def _all_text_under(root: Path) -> str:
+    chunks = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            chunks.append(path.read_bytes().decode("utf-8", "replace"))
+    return "\n".join(chunks)
+
+
+def test_a_non_ascii_password_never_appears_in_output_or_files(
+    utf8_dovecot, make_mta, tmp_path: Path
+) -> None:
+    account = utf8_dovecot.account("alice")
+    mta = make_mta()
+    config = write_workspace(tmp_path / "mw", account, mta.port)
+    utf8_dovecot.append_many(account, "Sent", [(ask_raw(), MONDAY)])
+    outputs = []
+    for command in (["check-config"], ["sync"], ["tick"], ["status"]):
+        result = cli(config, account, *command)
+        outputs.append(result.stdout + result.stderr)
+        assert result.returncode == 0, result.stderr
+    # And with a wrong password that is also non-ASCII: refused, named, not printed.
+    wrong = "fälsch-pässwört"
+    result = cli(config, account, "sync", env=cli_env(account, MW_TEST_IMAP_PASSWORD=wrong))
+    outputs.append(result.stdout + result.stderr)
+    assert result.returncode != 0
+    assert "refused the login" in result.stderr
+    everything = "\n".join(outputs) + _all_text_under(tmp_path / "mw")
+    for secret in (UTF8_PASSWORD, wrong):
+        assert secret not in everything
+        assert ascii(secret)[1:-1] not in everything
+        assert repr(secret.encode())[2:-1] not in everything
+
+
+def test_state_files_are_private(utf8_dovecot, make_mta, tmp_path: Path) -> None:
+    account = utf8_dovecot.account("bob")
+    mta = make_mta()
+    config = write_workspace(tmp_path / "mw", account, mta.port)
+    utf8_dovecot.append_many(account, "Sent", [(ask_raw(), MONDAY)])
+    assert cli(config, account, "tick", now="2026-11-05T15:00:00+00:00").returncode == 0
+    state_dir = tmp_path / "mw" / "state"
+    assert stat.S_IMODE(state_dir.stat().st_mode) == 0o700
+    files = [p for p in state_dir.iterdir() if p.is_file()]
+    assert files
+    for path in files:
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_an_older_state_is_made_private_when_opened(utf8_dovecot, make_mta, tmp_path) -> None:
+    account = utf8_dovecot.account("carol")
+    mta = make_mta()
+    config = write_workspace(tmp_path / "mw", account, mta.port)
+    assert cli(config, account, "sync").returncode == 0
+    state_dir = tmp_path / "mw" / "state"
+    os.chmod(state_dir, 0o755)
+    for path in state_dir.iterdir():
+        os.chmod(path, 0o644)
+    assert cli(config, account, "sync").returncode == 0
+    assert stat.S_IMODE(state_dir.stat().st_mode) == 0o700
+    for path in state_dir.iterdir():
+        if path.is_file():
+            assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, path
+
+
+def test_health_file_masks_secrets(tmp_path: Path) -> None:
+    from mailwatch.daemon.health import Health, read_health
+    from mailwatch.logs import register_secret
+
+    secret = "hëalth-sécret-42"
+    register_secret(secret)
+    health = Health(tmp_path / "state.json")
+    health.start(MONDAY)
+    health.error(MONDAY, "imap", f"UnicodeEncodeError('ascii', '\"{secret}\"', 2, 3)")
+    text = (tmp_path / "state.json.daemon.json").read_text()
+    assert secret not in text and ascii(secret)[1:-1] not in text
+    assert stat.S_IMODE((tmp_path / "state.json.daemon.json").stat().st_mode) == 0o600
+    assert "********" in json.dumps(read_health(tmp_path / "state.json"))
