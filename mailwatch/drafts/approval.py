@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from mailwatch.core.model import APPROVED, FAILED, PENDING, REJECTED, WITHDRAWN
+from mailwatch.core.model import APPROVED, FAILED, PENDING, REJECTED, SENDING, WITHDRAWN
 from mailwatch.errors import DraftStateError
 from mailwatch.store import Store
 
@@ -19,7 +19,9 @@ Change = Literal["approve", "reject", "edit", "withdraw"]
 _FROM: dict[str, frozenset[str]] = {
     # A failed draft can be approved again (to resend) or edited, never silently retried.
     "approve": frozenset({PENDING, FAILED}),
-    "reject": frozenset({PENDING, APPROVED, FAILED}),
+    # A draft whose send is in doubt (the connection broke, the process died) may be
+    # cancelled: it is then never sent again.
+    "reject": frozenset({PENDING, APPROVED, FAILED, SENDING}),
     "edit": frozenset({PENDING, APPROVED, FAILED}),
     "withdraw": frozenset({PENDING, APPROVED}),
 }
@@ -68,6 +70,13 @@ def change_draft(
     fields: dict[str, Any] = {"status": _TO[change], "updated_at": now.isoformat()}
     if status == FAILED:
         fields.update(error=None, stage=None, retry_at=None, attempts=[])
+    if status == SENDING:
+        if draft.get("stage") == "data":
+            # The attempt in doubt may have reached the server; the sender keeps looking
+            # for its copy and records it as sent if it turns up.
+            fields["outcome_unknown"] = True
+            note = note or "Cancelled while its sending was in doubt; it will not be resent."
+        fields.update(stage=None, retry_at=None)
     version = draft["version"]
     if change == "edit":
         if body is None or not body.strip():

@@ -28,9 +28,7 @@ def utf8_dovecot(make_dovecot):
 def test_a_non_ascii_password_logs_in(utf8_dovecot) -> None:
     """AUTHENTICATE PLAIN when offered (UTF-8, RFC 4616)."""
     account = utf8_dovecot.account("utf8user")
-    config = Imap(
-        host="127.0.0.1", port=account.port, security="none", username=account.username
-    )
+    config = Imap(host="127.0.0.1", port=account.port, security="none", username=account.username)
     mailbox = ImapMailbox(config, UTF8_PASSWORD)
     mailbox.connect()
     try:
@@ -130,3 +128,91 @@ def test_health_file_masks_secrets(tmp_path: Path) -> None:
     assert secret not in text and ascii(secret)[1:-1] not in text
     assert stat.S_IMODE((tmp_path / "state.json.daemon.json").stat().st_mode) == 0o600
     assert "********" in json.dumps(read_health(tmp_path / "state.json"))
+
+
+# -- 2. A follow-up goes out after the client has replied --------------------------------
+
+SEND_AT = "2026-11-05T15:05:00+00:00"  # 10:05 in New York: the window is open
+LATER = "2026-11-05T15:20:00+00:00"  # after proof_wait_seconds (60)
+
+
+def _unknown_outcome(dovecot, account, make_mta, tmp_path, **mta_kwargs):
+    """An approved follow-up whose send ends 'unknown' (the connection dies after DATA)."""
+    from mailwatch.lab.mta import DROP
+    from tests.integration.test_smtp_outcomes import approved_follow_up
+
+    log = tmp_path / "deliveries.jsonl"
+    mta_kwargs.setdefault("data_replies", [DROP])
+    mta = make_mta(
+        log_path=log, local_mailboxes={"sam@studio.test": (account, "INBOX")}, **mta_kwargs
+    )
+    config = write_workspace(
+        tmp_path / "mw",
+        account,
+        mta.port,
+        smtp_extra="proof_wait_seconds = 60\ntimeout_seconds = 1",
+    )
+    draft_id = approved_follow_up(dovecot, account, config)
+    first = cli(config, account, "send", now=SEND_AT)
+    assert f"#{draft_id}: the connection broke while sending" in first.stdout, first.stdout
+    return mta, log, config, draft_id
+
+
+def _deliveries_to_jane(log: Path) -> int:
+    from mailwatch.lab.mta import deliveries_from_log
+
+    return len([d for d in deliveries_from_log(log) if "jane@acme.test" in d.rcpt_tos])
+
+
+def _draft(config, account, draft_id):
+    from tests.integration.workspace import cli_json
+
+    drafts = cli_json(config, account, "queue", "list", "--all")
+    return next(d for d in drafts if d["id"] == draft_id)
+
+
+def test_no_resend_after_the_client_replied(dovecot, imap_account, make_mta, tmp_path) -> None:
+    from datetime import UTC, datetime
+
+    from tests.integration.workspace import reply_raw
+
+    mta, log, config, draft_id = _unknown_outcome(dovecot, imap_account, make_mta, tmp_path)
+    # Jane answers the original question while the outcome is still in doubt.
+    reply_at = datetime(2026, 11, 5, 15, 10, tzinfo=UTC)
+    dovecot.append_many(
+        imap_account, "INBOX", [(reply_raw("<ask1@studio.test>", reply_at), reply_at)]
+    )
+    later = cli(config, imap_account, "send", now=LATER)
+    assert later.returncode == 0, later.stderr
+    assert f"Not sent #{draft_id}, withdrawn" in later.stdout, later.stdout
+    assert mta.data_attempts == 1
+    assert _draft(config, imap_account, draft_id)["status"] == "withdrawn"
+    cli(config, imap_account, "send", now="2026-11-06T15:00:00+00:00")
+    assert mta.data_attempts == 1 and _deliveries_to_jane(log) == 0
+
+
+def test_the_owner_can_cancel_a_draft_in_doubt(dovecot, imap_account, make_mta, tmp_path):
+    mta, log, config, draft_id = _unknown_outcome(dovecot, imap_account, make_mta, tmp_path)
+    cancel = cli(config, imap_account, "queue", "reject", draft_id)
+    assert cancel.returncode == 0, cancel.stderr
+    for moment in (LATER, "2026-11-06T15:00:00+00:00"):
+        assert cli(config, imap_account, "send", now=moment).returncode == 0
+    assert mta.data_attempts == 1 and _deliveries_to_jane(log) == 0
+    assert _draft(config, imap_account, draft_id)["status"] == "rejected"
+
+
+def test_a_cancelled_draft_that_did_go_out_is_recorded_as_sent(
+    dovecot, imap_account, make_mta, tmp_path
+) -> None:
+    # The server takes the message but answers after the client gave up (timeout 1 s).
+    mta, log, config, draft_id = _unknown_outcome(
+        dovecot, imap_account, make_mta, tmp_path, data_replies=[], data_delay=3.0
+    )
+    mta.wait_for_deliveries(1)
+    assert cli(config, imap_account, "queue", "reject", draft_id).returncode == 0
+    assert cli(config, imap_account, "send", now=LATER).returncode == 0
+    draft = _draft(config, imap_account, draft_id)
+    assert draft["status"] == "sent", draft
+    assert mta.data_attempts == 1 and _deliveries_to_jane(log) == 1
+    show = cli(config, imap_account, "queue", "show", draft_id)
+    assert "It did go out" in show.stdout
