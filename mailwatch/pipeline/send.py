@@ -32,8 +32,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mailwatch.core.model import APPROVED, FAILED, REJECTED, SENDING, SENT, WITHDRAWN
-from mailwatch.drafts.approval import history_entry
+from mailwatch.core.model import APPROVED, FAILED, PENDING, REJECTED, SENDING, SENT, WITHDRAWN
+from mailwatch.drafts.approval import content_fingerprint, history_entry
 from mailwatch.drafts.compose import build_message, message_bytes, new_message_id
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed
 from mailwatch.faults import crash_point
@@ -153,6 +153,19 @@ class Sender:
             self.report.retrying.append(draft["id"])
             return
         if not self._may_send_now(draft):
+            return
+        approved = draft.get("approved_fingerprint")
+        if approved and approved != content_fingerprint(draft):
+            # The approval was for other text (or other recipients): never send what the
+            # owner did not approve.
+            note = "Its text or recipients changed after your approval; approve it again."
+            self._update(
+                draft,
+                {"status": PENDING, "approved_fingerprint": None},
+                "unapproved",
+                note,
+                {"reason": note},
+            )
             return
         if not draft.get("message_id"):
             self._prepare(draft)

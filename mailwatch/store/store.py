@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -22,6 +23,8 @@ from mailwatch.store.atomic import AtomicJSONStorage, make_private_dir, make_pri
 from mailwatch.store.lock import ProcessLock
 
 SCHEMA_VERSION = 1
+# Draft ids: lower-case letters and digits, without i, l, o, u (read as 1, 1, 0, v).
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +95,7 @@ class Store:
         meta = self.db.table("meta").get(doc_id=1)
         if meta is None:
             if not self.readonly:
-                self.db.table("meta").insert({"schema_version": SCHEMA_VERSION, "draft_seq": 0})
+                self.db.table("meta").insert({"schema_version": SCHEMA_VERSION})
         elif meta.get("schema_version", 0) > SCHEMA_VERSION:
             raise StoreCorrupt(
                 f"The state file {self.path} was written by a newer mailwatch "
@@ -237,10 +240,18 @@ class Store:
     # -- drafts -----------------------------------------------------------------------
 
     def next_draft_id(self) -> str:
-        meta = self.meta()
-        seq = int(meta.get("draft_seq", 0)) + 1
-        self.set_meta(draft_seq=seq)
-        return str(seq)
+        """A new draft id that no draft ever had, whatever happened to the state file.
+
+        Not a counter: a counter restarts from an older value when the state is
+        restored from its backup or recreated, and then "approve 3" approves a draft
+        the owner never read. 6 random characters (30 bits) from an alphabet without
+        look-alike letters, checked against every draft known.
+        """
+        known = {d["id"] for d in self._sorted_drafts()}
+        while True:
+            candidate = "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
+            if candidate not in known and not candidate.isdigit():
+                return candidate
 
     def insert_draft(self, draft: dict[str, Any]) -> None:
         self._drafts_cache = None
@@ -271,7 +282,9 @@ class Store:
         # Every cycle reads the drafts several times and rarely changes them: keep them
         # sorted until the next write (TinyDB would rebuild and re-sort each time).
         if self._drafts_cache is None:
-            self._drafts_cache = sorted(self._raw_docs("drafts"), key=lambda d: int(d["id"]))
+            self._drafts_cache = sorted(
+                self._raw_docs("drafts"), key=lambda d: (d.get("created_at", ""), d["id"])
+            )
         return self._drafts_cache
 
     # -- events (the client's timeline) -----------------------------------------------

@@ -216,3 +216,51 @@ def test_a_cancelled_draft_that_did_go_out_is_recorded_as_sent(
     assert mta.data_attempts == 1 and _deliveries_to_jane(log) == 1
     show = cli(config, imap_account, "queue", "show", draft_id)
     assert "It did go out" in show.stdout
+
+
+# -- 3. Draft ids are never reused; an approval is bound to the text ---------------------
+
+
+def test_draft_ids_do_not_repeat_after_a_restore(dovecot, imap_account, make_mta, tmp_path) -> None:
+    """The state is restored from .bak: the next draft must not take a known draft's id,
+    so an approval typed from an earlier listing cannot land on another client's draft."""
+    import shutil
+
+    from tests.integration.workspace import cli_json
+
+    mta = make_mta()
+    config = write_workspace(tmp_path / "mw", imap_account, mta.port)
+    dovecot.append_many(imap_account, "Sent", [(ask_raw(), MONDAY)])
+    state = tmp_path / "mw" / "state" / "mailwatch.json"
+    assert cli(config, imap_account, "sync").returncode == 0
+    before = tmp_path / "before.json"
+    shutil.copy(state, before)
+    assert cli(config, imap_account, "tick", now="2026-11-05T15:00:00+00:00").returncode == 0
+    [first] = cli_json(config, imap_account, "queue", "list")
+    shutil.copy(before, state)  # back to the moment before the draft existed
+    assert cli(config, imap_account, "tick", now="2026-11-05T15:00:00+00:00").returncode == 0
+    [second] = cli_json(config, imap_account, "queue", "list")
+    assert second["id"] != first["id"]
+    stale = cli(config, imap_account, "queue", "approve", first["id"])
+    assert stale.returncode == 2 and "There is no draft" in stale.stderr
+
+
+def test_an_approval_is_bound_to_the_text_shown(dovecot, imap_account, make_mta, tmp_path) -> None:
+    from tests.integration.workspace import cli_json
+
+    mta = make_mta()
+    config = write_workspace(tmp_path / "mw", imap_account, mta.port)
+    dovecot.append_many(imap_account, "Sent", [(ask_raw(), MONDAY)])
+    assert cli(config, imap_account, "tick", now="2026-11-05T15:00:00+00:00").returncode == 0
+    [draft] = cli_json(config, imap_account, "queue", "list")
+    show = cli(config, imap_account, "queue", "show", draft["id"])
+    check = show.stdout.split("--check ")[1].split()[0]
+    body = tmp_path / "body.txt"
+    body.write_text("Hi Jane,\n\nAny news?\n\nSam\n")
+    cli(config, imap_account, "queue", "edit", draft["id"], "--body-file", str(body))
+    refused = cli(config, imap_account, "queue", "approve", draft["id"], "--check", check)
+    assert refused.returncode == 2 and "not the text you checked" in refused.stderr
+    new_check = cli(config, imap_account, "queue", "show", draft["id"]).stdout
+    new_check = new_check.split("--check ")[1].split()[0]
+    ok = cli(config, imap_account, "queue", "approve", draft["id"], "--check", new_check)
+    assert ok.returncode == 0, ok.stderr

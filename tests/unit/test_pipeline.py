@@ -272,3 +272,18 @@ def test_french_client_gets_a_french_draft(world):
     assert body.startswith("Bonjour,")
     assert "lundi 2 novembre" in body and "« Visuels de Noël »" in body
     assert "Bien cordialement" in body
+
+
+def test_the_sender_refuses_text_other_than_the_approved(world):
+    """If a draft's content changes behind its approval (a restore mixing versions, a
+    bug), the sender puts it back to pending instead of sending what nobody approved."""
+    world.ask()
+    [draft_id], _ = world.tick(THURSDAY_NY_MORNING)
+    change_draft(world.store, draft_id, "approve", by="test", now=world.clock.now())
+    with world.store.batch():
+        world.store.update_draft(draft_id, {"body": "Something the owner never read.\n"})
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
+    assert report.sent == [] and world.outbox.sent == []
+    draft = world.store.draft(draft_id)
+    assert draft["status"] == "pending"
+    assert "changed after your approval" in draft["history"][-1]["note"]
