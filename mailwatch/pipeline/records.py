@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mailwatch.imap.base import FetchedMessage
@@ -23,19 +23,56 @@ def join_id(message_id: str | None, from_addr: str | None, date: datetime, subje
     return f"fp:{digest[:20]}"
 
 
+# Senders' clocks drift by a few minutes; more than this ahead of the moment we read the
+# message, the Date is wrong (a phone set to the wrong year, a bad time zone).
+FUTURE_SKEW = timedelta(minutes=10)
+
+
+def message_date(
+    parsed: ParsedHeaders, fetched: FetchedMessage, now: datetime
+) -> tuple[datetime | None, str | None]:
+    """The date a message counts from, and a defect to record when the Date is unusable.
+
+    A Date later than `now` (the moment mailwatch reads the message: the clock, or
+    `--now`) would make a client's reply count only in the future: the follow-up goes
+    out and status shows no contact. Then the server's arrival time (INTERNALDATE)
+    stands in. Compared with `now`, not with INTERNALDATE: servers rewrite arrival times
+    that lie in the future, and mail read long after it arrived keeps its real Date.
+    """
+    date = parsed.date
+    if date is not None and date > now + FUTURE_SKEW:
+        arrived = fetched.internaldate
+        fallback = arrived if arrived is not None and arrived <= now + FUTURE_SKEW else now
+        defect = (
+            f"Date {date.isoformat()} is in the future (read at {now.isoformat()}); "
+            f"the {'arrival time' if fallback is arrived else 'time it was read'} is used"
+        )
+        return fallback, defect
+    return date or fetched.internaldate, None
+
+
 def build_record(
-    folder: str, uidvalidity: int, fetched: FetchedMessage, parsed: ParsedHeaders
+    folder: str,
+    uidvalidity: int,
+    fetched: FetchedMessage,
+    parsed: ParsedHeaders,
+    now: datetime,
 ) -> dict[str, Any] | None:
     """The record for one message, or None when it has no usable date at all."""
-    date = parsed.date or fetched.internaldate
+    date, date_defect = message_date(parsed, fetched, now)
     if date is None:
         return None
+    defects = list(parsed.defects)[:5]
+    if date_defect:
+        defects = [date_defect, *defects][:5]
     return {
         "key": message_key(folder, uidvalidity, fetched.uid),
         "folder": folder,
         "uidvalidity": uidvalidity,
         "uid": fetched.uid,
-        "jid": join_id(parsed.message_id, parsed.from_addr, date, parsed.subject),
+        # The header's own Date when there is one: the fallback may depend on `now`, and a
+        # fingerprint must come out the same at every re-fetch.
+        "jid": join_id(parsed.message_id, parsed.from_addr, parsed.date or date, parsed.subject),
         "mid": parsed.message_id,
         "aliases": list(parsed.alias_ids),
         "irt": parsed.in_reply_to,
@@ -49,7 +86,7 @@ def build_record(
         "nc": parsed.not_contact,
         "size": fetched.size,
         "gm": fetched.gm_msgid,
-        "defects": list(parsed.defects)[:5],
+        "defects": defects,
         "asks": None,
         "snippet": "",
     }

@@ -152,7 +152,7 @@ class FolderSync:
                 log.exception("unexpected failure parsing %s", key)
                 quarantine.append(self._quarantine_entry(item, key, f"parser failure: {exc!r}"))
                 continue
-            record = build_record(self.folder, uidvalidity, item, parsed)
+            record = build_record(self.folder, uidvalidity, item, parsed, self.now)
             if record is None:
                 quarantine.append(
                     self._quarantine_entry(
@@ -252,7 +252,7 @@ class FolderSync:
                 except Exception:
                     fresh_uids.append(item.uid)
                     continue
-                record = build_record(self.folder, status.uidvalidity, item, parsed)
+                record = build_record(self.folder, status.uidvalidity, item, parsed, self.now)
                 match = known.pop(record["jid"], None) if record else None
                 if match is None:
                     fresh_uids.append(item.uid)

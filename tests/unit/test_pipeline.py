@@ -287,3 +287,47 @@ def test_the_sender_refuses_text_other_than_the_approved(world):
     draft = world.store.draft(draft_id)
     assert draft["status"] == "pending"
     assert "changed after your approval" in draft["history"][-1]["note"]
+
+
+def test_a_reply_dated_in_the_future_counts_from_its_arrival(world):
+    """A client whose clock is a year ahead: the reply still counts as the answer (its
+    arrival time stands in for its Date), so no follow-up is drafted, and the bad Date is
+    kept as a defect of the record."""
+    mid = world.ask()
+    arrived = MONDAY + timedelta(hours=4)
+    raw = make_email(
+        sender=JANE,
+        to=[SAM],
+        subject="Re: Logo for the December posts",
+        body="Here they are.",
+        date=MONDAY + timedelta(days=365),
+        message_id="<future@acme.test>",
+        reply_to_message=mid,
+        references=[mid],
+    )
+    world.mailbox.deliver("INBOX", raw, arrived)
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    assert created == []
+    [acme] = [s for s in world.app.statuses() if s.client == "acme"]
+    assert acme.last_inbound == arrived
+    [record] = [r for r in world.store.messages() if r["mid"] == "<future@acme.test>"]
+    assert record["date"] == arrived.isoformat()
+    assert any("in the future" in d for d in record["defects"])
+
+
+def test_a_date_a_few_minutes_ahead_is_kept(world):
+    """Clocks drift by a few minutes: such a Date is the sender's, not a defect."""
+    world.clock.set(MONDAY)
+    raw = make_email(
+        sender=JANE,
+        to=[SAM],
+        subject="Hello",
+        body="Hi.",
+        date=MONDAY + timedelta(minutes=5),
+        message_id="<soon@acme.test>",
+    )
+    world.mailbox.deliver("INBOX", raw, MONDAY)
+    world.app.sync()
+    [record] = [r for r in world.store.messages() if r["mid"] == "<soon@acme.test>"]
+    assert record["date"] == (MONDAY + timedelta(minutes=5)).isoformat()
+    assert not any("future" in d for d in record["defects"])
