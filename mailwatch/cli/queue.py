@@ -14,6 +14,7 @@ from mailwatch.cli.show import console
 from mailwatch.core.model import FAILED, OPEN_STATUSES, PENDING
 from mailwatch.drafts.approval import change_draft, content_fingerprint
 from mailwatch.errors import UsageError
+from mailwatch.store.records import Draft
 
 
 @click.group()
@@ -30,7 +31,7 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
     with rt.app(readonly=True) as app:
         drafts = app.store.drafts()
         if not show_all:
-            drafts = [d for d in drafts if d["status"] in OPEN_STATUSES or d["status"] == FAILED]
+            drafts = [d for d in drafts if d.status in OPEN_STATUSES or d.status == FAILED]
         if as_json:
             click.echo(json.dumps([draft_json(d) for d in drafts], indent=2, ensure_ascii=False))
             return
@@ -42,20 +43,17 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
         for column in ("#", "Client", "Draft", "Status", "To", "Subject", "Why", "Created"):
             table.add_column(column, overflow="fold")
         for d in drafts:
-            name = (
-                app.settings.clients[d["client"]].name
-                if d["client"] in app.settings.clients
-                else d["client"]
-            )
+            client = app.settings.clients.get(d.client)
+            name = client.name if client is not None else d.client
             table.add_row(
-                d["id"],
+                d.id,
                 name,
                 kind_label(d),
-                d["status"],
-                ", ".join(d["to"]),
-                d["subject"],
-                d["reason"]["text"],
-                when(d["created_at"], zone),
+                d.status,
+                ", ".join(d.to),
+                d.subject,
+                d.reason.get("text", ""),
+                when(d.created_at, zone),
             )
         console().print(table)
         click.echo(
@@ -72,32 +70,31 @@ def show(rt: Runtime, draft_id: str) -> None:
         d = app.store.draft(draft_id)
         zone = app.settings.owner.timezone
         fingerprint = content_fingerprint(d)
-        click.echo(f"Draft #{d['id']} ({kind_label(d)}), version {d['version']}: {d['status']}")
+        click.echo(f"Draft #{d.id} ({kind_label(d)}), version {d.version}: {d.status}")
         click.echo(f"Check:    {fingerprint}")
-        click.echo(f"Why:      {d['reason']['text']}")
-        click.echo(f"To:       {', '.join(d['to'])}")
-        click.echo(f"Subject:  {d['subject']}")
-        if d.get("in_reply_to"):
-            click.echo(f"Replying: {d['in_reply_to']}")
-        if d.get("error"):
-            click.echo(f"Problem:  {d['error']}")
+        click.echo(f"Why:      {d.reason.get('text', '')}")
+        click.echo(f"To:       {', '.join(d.to)}")
+        click.echo(f"Subject:  {d.subject}")
+        if d.in_reply_to:
+            click.echo(f"Replying: {d.in_reply_to}")
+        if d.error:
+            click.echo(f"Problem:  {d.error}")
         click.echo("-" * 60)
-        click.echo(d["body"].rstrip())
+        click.echo(d.body.rstrip())
         click.echo("-" * 60)
-        for entry in d.get("history", []):
-            note = f" — {entry['note']}" if entry.get("note") else ""
+        for entry in d.history:
+            note = f" — {entry.note}" if entry.note else ""
             click.echo(
-                f"{when(entry['at'], zone)}  {entry['action']} by {entry['by']} "
-                f"(v{entry['version']}){note}"
+                f"{when(entry.at, zone)}  {entry.action} by {entry.by} (v{entry.version}){note}"
             )
-        if d["status"] in (PENDING, FAILED):
+        if d.status in (PENDING, FAILED):
             click.echo(
                 "To approve exactly this text: "
-                f"mailwatch queue approve {d['id']} --check {fingerprint}"
+                f"mailwatch queue approve {d.id} --check {fingerprint}"
             )
 
 
-def _decide(rt: Runtime, draft_id: str, change: str, **kw: object) -> dict:
+def _decide(rt: Runtime, draft_id: str, change: str, **kw: object) -> Draft:
     with rt.app() as app:
         return change_draft(
             app.store,
@@ -125,7 +122,7 @@ def approve(rt: Runtime, draft_id: str, version: int | None, fingerprint: str | 
     """Approve a draft; it goes out at the next send, inside the client's hours."""
     d = _decide(rt, draft_id, "approve", expected_version=version, expected_fingerprint=fingerprint)
     click.echo(
-        f"Approved #{draft_id} ({kind_label(d)} to {', '.join(d['to'])}). "
+        f"Approved #{draft_id} ({kind_label(d)} to {', '.join(d.to)}). "
         "It goes out at the next send inside the client's sending hours."
     )
 
@@ -151,7 +148,7 @@ def reject(rt: Runtime, draft_id: str, note: str) -> None:
 def edit(rt: Runtime, draft_id: str, body_file: Path | None) -> None:
     """Change a draft's text (in $EDITOR, or from --body-file); approve it again after."""
     with rt.app(readonly=True) as app:
-        current = app.store.draft(draft_id)["body"]
+        current = app.store.draft(draft_id).body
     if body_file is not None:
         body = body_file.read_text(encoding="utf-8")
     else:
@@ -163,6 +160,6 @@ def edit(rt: Runtime, draft_id: str, body_file: Path | None) -> None:
         return
     d = _decide(rt, draft_id, "edit", body=body)
     click.echo(
-        f"Saved #{draft_id} as version {d['version']}. It needs your approval again: "
+        f"Saved #{draft_id} as version {d.version}. It needs your approval again: "
         f"`mailwatch queue approve {draft_id}`."
     )

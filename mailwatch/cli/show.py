@@ -49,8 +49,8 @@ def evaluate_report(app: App, report: EvaluateReport) -> None:
         click.echo(f"{plural(len(report.created), 'new draft')} waiting for your approval:")
         for draft_id in report.created:
             draft = app.store.draft(draft_id)
-            name = app.settings.clients[draft["client"]].name
-            click.echo(f"  #{draft_id} {kind_label(draft)} to {name}: {draft['subject']}")
+            name = app.settings.clients[draft.client].name
+            click.echo(f"  #{draft_id} {kind_label(draft)} to {name}: {draft.subject}")
         click.echo("Review them with `mailwatch queue list`.")
     else:
         click.echo("No new drafts.")
@@ -58,20 +58,20 @@ def evaluate_report(app: App, report: EvaluateReport) -> None:
         click.echo(f"{plural(len(report.withdrawn), 'draft')} withdrawn (no longer needed):")
         for draft_id in report.withdrawn:
             draft = app.store.draft(draft_id)
-            click.echo(f"  #{draft_id}: {draft.get('withdrawn_reason', '')}")
+            click.echo(f"  #{draft_id}: {draft.withdrawn_reason or ''}")
 
 
 def send_report(app: App, report: SendReport) -> None:
     zone = app.settings.owner.timezone
     for draft_id in report.sent:
         draft = app.store.draft(draft_id)
-        click.echo(f"Sent #{draft_id} to {', '.join(draft['to'])}: {draft['subject']}")
-        if draft.get("refused"):
-            for address, reply in draft["refused"].items():
+        click.echo(f"Sent #{draft_id} to {', '.join(draft.to)}: {draft.subject}")
+        if draft.refused:
+            for address, reply in draft.refused.items():
                 click.echo(f"  but {address} was refused: {reply}")
     for draft_id in report.withdrawn:
         draft = app.store.draft(draft_id)
-        click.echo(f"Not sent #{draft_id}, withdrawn: {draft.get('withdrawn_reason', '')}")
+        click.echo(f"Not sent #{draft_id}, withdrawn: {draft.withdrawn_reason or ''}")
     for draft_id, opening in report.waiting_for_window.items():
         click.echo(
             f"#{draft_id} is approved and waits for the client's sending hours "
@@ -79,10 +79,10 @@ def send_report(app: App, report: SendReport) -> None:
         )
     for draft_id in report.retrying:
         draft = app.store.draft(draft_id)
-        click.echo(f"#{draft_id} will be tried again later ({draft.get('error', '')}).")
+        click.echo(f"#{draft_id} will be tried again later ({draft.error or ''}).")
     for draft_id in report.failed:
         draft = app.store.draft(draft_id)
-        click.echo(f"#{draft_id} FAILED: {draft.get('error', '')}")
+        click.echo(f"#{draft_id} FAILED: {draft.error or ''}")
     for draft_id in report.unresolved:
         click.echo(
             f"#{draft_id}: the connection broke while sending; mailwatch is checking "
@@ -132,7 +132,7 @@ def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
     out = console()
     out.print(table)
     drafts = app.store.drafts(statuses=OPEN_STATUSES)
-    pending = [d for d in drafts if d["status"] == PENDING]
+    pending = [d for d in drafts if d.status == PENDING]
     if pending:
         out.print(
             f"{plural(len(pending), 'draft')} waiting for your approval: `mailwatch queue list`."

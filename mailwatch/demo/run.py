@@ -20,7 +20,7 @@ from mailwatch.demo.scenario import CLIENTS, CONFIG, OWNER, demo_moment, seeds
 from mailwatch.drafts.approval import change_draft
 from mailwatch.lab.account import Account, imap_login
 from mailwatch.pipeline.app import App
-from mailwatch.store import Store
+from mailwatch.store import Draft, Store
 
 
 def _title(text: str) -> None:
@@ -113,18 +113,18 @@ def _run(base: Path, server: object, label: str, account: Account, mta, now: dat
             drafts = store.drafts()
             _title("The drafts, waiting for your approval")
             for draft in drafts:
-                click.echo(f"#{draft['id']} to {', '.join(draft['to'])} — {draft['subject']}")
-                click.echo(f"   why: {draft['reason']['text']}")
-            first = next(d for d in drafts if d["client"] == "acme")
-            _title(f"mailwatch queue show {first['id']}")
-            click.echo(first["body"].rstrip())
+                click.echo(f"#{draft.id} to {', '.join(draft.to)} — {draft.subject}")
+                click.echo(f"   why: {draft.reason.get('text', '')}")
+            first = next(d for d in drafts if d.client == "acme")
+            _title(f"mailwatch queue show {first.id}")
+            click.echo(first.body.rstrip())
 
-            _title(f"mailwatch queue approve {first['id']}, then mailwatch send")
-            change_draft(store, first["id"], "approve", by="owner (demo)", now=now)
-            click.echo(f"Approved #{first['id']}.")
+            _title(f"mailwatch queue approve {first.id}, then mailwatch send")
+            change_draft(store, first.id, "approve", by="owner (demo)", now=now)
+            click.echo(f"Approved #{first.id}.")
             app.sync()
             show.send_report(app, app.send_blocking())
-            _show_delivery(mta, account, app.sent_folder(), store.draft(first["id"]))
+            _show_delivery(mta, account, app.sent_folder(), store.draft(first.id))
 
             _title("mailwatch tick again at the same moment: nothing changes")
             app.sync()
@@ -138,8 +138,8 @@ def _run(base: Path, server: object, label: str, account: Account, mta, now: dat
             app.close()
 
 
-def _show_delivery(mta, account: Account, sent_folder: str, draft: dict) -> None:
-    delivered = [d for d in mta.deliveries if d.message_id == draft["message_id"]]
+def _show_delivery(mta, account: Account, sent_folder: str, draft: Draft) -> None:
+    delivered = [d for d in mta.deliveries if d.message_id == draft.message_id]
     for delivery in delivered:
         click.echo(
             f"The SMTP server accepted it for {', '.join(delivery.rcpt_tos)} "

@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 from datetime import time
 from functools import cached_property
-from typing import Any
 
 from mailwatch.clock import Clock
 from mailwatch.config.model import Settings, parse_hhmm
@@ -34,7 +33,7 @@ from mailwatch.pipeline.index import MessageIndex
 from mailwatch.pipeline.send import Sender, SendReport
 from mailwatch.pipeline.sync import SyncReport, TextPolicy, sync_mailbox
 from mailwatch.smtp.base import Outbox
-from mailwatch.store import Store
+from mailwatch.store import Draft, Store
 
 
 class App:
@@ -172,7 +171,7 @@ class App:
             self._index.add_records(report.new_records)
         return report
 
-    def _refresh_sent_drafts(self, drafts: list[dict[str, Any]] | None = None) -> MessageIndex:
+    def _refresh_sent_drafts(self, drafts: list[Draft] | None = None) -> MessageIndex:
         index = self.index
         index.set_sent_drafts(self.store.drafts(statuses=[SENT]) if drafts is None else drafts)
         return index
@@ -193,10 +192,10 @@ class App:
             self._plans,
         )
 
-    def recheck(self, draft: dict[str, Any]) -> str | None:
+    def recheck(self, draft: Draft) -> str | None:
         index = self._refresh_sent_drafts()
         ctx = build_context(
-            self.settings, draft["client"], index, [draft], self.calendar, self.clock.now()
+            self.settings, draft.client, index, [draft], self.calendar, self.clock.now()
         )
         return recheck(ctx, draft_view(draft))
 

@@ -6,14 +6,12 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from mailwatch.config.model import Settings
 from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.context import ClientContext
 from mailwatch.core.model import (
     PENDING,
-    WITHDRAWN,
     Action,
     ClientStatus,
     CreateDraft,
@@ -23,10 +21,11 @@ from mailwatch.core.model import (
 )
 from mailwatch.core.planner import client_status, next_change, plan
 from mailwatch.core.tracking import STATS_DAYS
-from mailwatch.drafts.approval import history_entry
+from mailwatch.drafts.lifecycle import DraftEvent, transition
 from mailwatch.drafts.render import Renderer
 from mailwatch.pipeline.index import MessageIndex
-from mailwatch.store import Store
+from mailwatch.store import Draft, Store
+from mailwatch.store.records import HistoryEntry
 
 log = logging.getLogger("mailwatch.rules")
 
@@ -38,19 +37,19 @@ class EvaluateReport:
     events: int = 0
 
 
-def draft_view(doc: dict[str, Any]) -> DraftView:
+def draft_view(draft: Draft) -> DraftView:
     return DraftView(
-        id=doc["id"],
-        client=doc["client"],
-        kind=doc["kind"],
-        step=doc.get("step"),
-        status=doc["status"],
-        anchor=doc["anchor"],
-        edited=bool(doc.get("edited")),
-        message_id=doc.get("message_id"),
-        in_reply_to=doc.get("in_reply_to"),
-        references=tuple(doc.get("references") or ()),
-        sent_at=datetime.fromisoformat(doc["sent_at"]) if doc.get("sent_at") else None,
+        id=draft.id,
+        client=draft.client,
+        kind=draft.kind,
+        step=draft.step,
+        status=draft.status,
+        anchor=draft.anchor,
+        edited=draft.edited,
+        message_id=draft.message_id,
+        in_reply_to=draft.in_reply_to,
+        references=draft.references,
+        sent_at=draft.sent_at,
     )
 
 
@@ -58,7 +57,7 @@ def build_context(
     settings: Settings,
     client_id: str,
     index: MessageIndex,
-    drafts: Sequence[dict[str, Any]],
+    drafts: Sequence[Draft],
     calendar: BusinessCalendar,
     now: datetime,
 ) -> ClientContext:
@@ -76,7 +75,7 @@ def build_context(
         contract=client.contract,
         calendar=calendar,
         threads=index.threads(client_id, since, now),
-        drafts=tuple(draft_view(d) for d in drafts if d["client"] == client_id),
+        drafts=tuple(draft_view(d) for d in drafts if d.client == client_id),
         now=now,
     )
 
@@ -84,7 +83,7 @@ def build_context(
 def statuses(
     settings: Settings,
     index: MessageIndex,
-    drafts: Sequence[dict[str, Any]],
+    drafts: Sequence[Draft],
     calendar: BusinessCalendar,
     now: datetime,
 ) -> list[ClientStatus]:
@@ -118,21 +117,17 @@ class PlanApplier:
 
     def _withdraw(self, action: WithdrawDraft) -> None:
         draft = self.store.draft(action.draft_id)
-        history = [
-            *draft.get("history", []),
-            history_entry(self.now, "withdrawn", "mailwatch", draft["version"], action.reason),
-        ]
-        self.store.update_draft(
-            action.draft_id,
-            {
-                "status": WITHDRAWN,
-                "history": history,
-                "updated_at": self.now.isoformat(),
-                "withdrawn_reason": action.reason,
-            },
+        self.store.save_draft(
+            transition(
+                draft,
+                DraftEvent.WITHDRAW,
+                at=self.now,
+                note=action.reason,
+                withdrawn_reason=action.reason,
+            )
         )
         self.store.record_event(
-            draft["client"],
+            draft.client,
             "draft_withdrawn",
             self.now,
             {"draft": action.draft_id, "by": "mailwatch", "reason": action.reason},
@@ -155,28 +150,24 @@ class PlanApplier:
             timezone=self.settings.timezone_for(action.client),
         )
         draft_id = self.store.next_draft_id()
-        draft = {
-            "id": draft_id,
-            "client": action.client,
-            "kind": action.kind,
-            "step": action.step,
-            "status": PENDING,
-            "version": 1,
-            "edited": False,
-            "anchor": action.anchor,
-            "to": list(action.to),
-            "subject": action.subject,
-            "body": body,
-            "in_reply_to": action.in_reply_to,
-            "references": list(action.references),
-            "reason": action.evidence.to_dict(),
-            "created_at": self.now.isoformat(),
-            "updated_at": self.now.isoformat(),
-            "supersedes": action.supersedes,
-            "history": [history_entry(self.now, "drafted", "mailwatch", 1, action.evidence.text)],
-            "message_id": None,
-            "sent_at": None,
-        }
+        draft = Draft(
+            id=draft_id,
+            client=action.client,
+            kind=action.kind,
+            step=action.step,
+            status=PENDING,
+            anchor=action.anchor,
+            to=tuple(action.to),
+            subject=action.subject,
+            body=body,
+            in_reply_to=action.in_reply_to,
+            references=tuple(action.references),
+            reason=action.evidence.to_dict(),
+            created_at=self.now,
+            updated_at=self.now,
+            supersedes=action.supersedes,
+            history=(HistoryEntry(self.now, "drafted", "mailwatch", 1, action.evidence.text),),
+        )
         self.store.insert_draft(draft)
         self.store.record_event(
             action.client,
@@ -232,14 +223,14 @@ def evaluate(
     calendar: BusinessCalendar,
     now: datetime,
     cache: PlanCache | None = None,
-    drafts: Sequence[dict[str, Any]] | None = None,
+    drafts: Sequence[Draft] | None = None,
 ) -> EvaluateReport:
     applier = PlanApplier(settings, store, renderer, now)
     with store.batch():
         # A client's plan only touches that client's drafts: one pass to group them.
-        by_client: dict[str, list[dict[str, Any]]] = {}
+        by_client: dict[str, list[Draft]] = {}
         for draft in store.drafts() if drafts is None else drafts:
-            by_client.setdefault(draft["client"], []).append(draft)
+            by_client.setdefault(draft.client, []).append(draft)
         for client_id in sorted(settings.clients):
             mine = by_client.get(client_id, [])
             ctx = build_context(settings, client_id, index, mine, calendar, now)

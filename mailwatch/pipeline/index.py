@@ -10,48 +10,46 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from mailwatch.core.attribution import Directory
 from mailwatch.core.model import SENT, Message
 from mailwatch.core.threads import Thread, build_threads
+from mailwatch.store.records import Draft, MessageRecord
 
 
-def to_message(record: dict[str, Any], directory: Directory) -> Message:
-    attribution = directory.attribute(
-        record.get("from"), record.get("to", []), record.get("cc", [])
-    )
+def to_message(record: MessageRecord, directory: Directory) -> Message:
+    attribution = directory.attribute(record.from_addr, record.to, record.cc)
     return Message(
-        key=record["key"],
-        join_id=record["jid"],
-        in_reply_to=record.get("irt"),
-        references=tuple(record.get("refs") or ()),
-        subject=record.get("subject", ""),
-        date=datetime.fromisoformat(record["date"]),
+        key=record.key,
+        join_id=record.join_id,
+        in_reply_to=record.in_reply_to,
+        references=record.references,
+        subject=record.subject,
+        date=record.date,
         direction=attribution.direction,
         client=attribution.client,
         counterparts=attribution.counterparts,
-        from_name=record.get("from_name", ""),
-        not_contact=record.get("nc"),
-        asks=record.get("asks"),
-        snippet=record.get("snippet", ""),
+        from_name=record.from_name,
+        not_contact=record.not_contact,
+        asks=record.asks,
+        snippet=record.snippet,
     )
 
 
-def sent_draft_message(draft: dict[str, Any]) -> Message | None:
+def sent_draft_message(draft: Draft) -> Message | None:
     """A draft we sent, as an outbound message, until its copy is synced from Sent."""
-    if draft.get("status") != SENT or not draft.get("message_id") or not draft.get("sent_at"):
+    if draft.status != SENT or not draft.message_id or draft.sent_at is None:
         return None
     return Message(
-        key=f"draft/{draft['id']}",
-        join_id=draft["message_id"],
-        in_reply_to=draft.get("in_reply_to"),
-        references=tuple(draft.get("references") or ()),
-        subject=draft.get("subject", ""),
-        date=datetime.fromisoformat(draft["sent_at"]),
+        key=f"draft/{draft.id}",
+        join_id=draft.message_id,
+        in_reply_to=draft.in_reply_to,
+        references=draft.references,
+        subject=draft.subject,
+        date=draft.sent_at,
         direction="out",
-        client=draft["client"],
-        counterparts=tuple(draft.get("to") or ()),
+        client=draft.client,
+        counterparts=draft.to,
         asks=True,  # a follow-up or a pause notice asks for an answer
     )
 
@@ -82,13 +80,13 @@ class MessageIndex:
         # messages as last time, and grouping them was most of the cycle's cost.
         self._threads: dict[str, tuple[tuple[object, ...], tuple[Thread, ...]]] = {}
 
-    def add_records(self, records: Iterable[dict[str, Any]]) -> None:
+    def add_records(self, records: Iterable[MessageRecord]) -> None:
         for record in records:
             message = to_message(record, self.directory)
             if message.client is not None:
                 self._clients.setdefault(message.client, _ClientMessages()).add(message)
 
-    def set_sent_drafts(self, drafts: Iterable[dict[str, Any]]) -> None:
+    def set_sent_drafts(self, drafts: Iterable[Draft]) -> None:
         """Sent drafts stand in for their Sent copies (deduplicated by Message-ID).
 
         Unchanged ones keep their Message object, so the threads cache sees them as the
@@ -96,10 +94,10 @@ class MessageIndex:
         """
         fresh: dict[str, Message] = {}
         for draft in drafts:
-            if draft.get("status") != SENT:
+            if draft.status != SENT:
                 continue
-            known = self._virtual.get(f"draft/{draft['id']}")
-            if known is not None and known.join_id == draft.get("message_id"):
+            known = self._virtual.get(f"draft/{draft.id}")
+            if known is not None and known.join_id == draft.message_id:
                 fresh[known.key] = known
                 continue
             message = sent_draft_message(draft)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
 from mailwatch.imap.base import FetchedMessage
 from mailwatch.parse import ParsedHeaders, asks_something, extract_text, snippet, strip_quotes
+from mailwatch.store.records import MessageRecord
 
 
 def message_key(folder: str, uidvalidity: int, uid: int) -> str:
@@ -57,7 +57,7 @@ def build_record(
     fetched: FetchedMessage,
     parsed: ParsedHeaders,
     now: datetime,
-) -> dict[str, Any] | None:
+) -> MessageRecord | None:
     """The record for one message, or None when it has no usable date at all."""
     date, date_defect = message_date(parsed, fetched, now)
     if date is None:
@@ -65,41 +65,42 @@ def build_record(
     defects = list(parsed.defects)[:5]
     if date_defect:
         defects = [date_defect, *defects][:5]
-    return {
-        "key": message_key(folder, uidvalidity, fetched.uid),
-        "folder": folder,
-        "uidvalidity": uidvalidity,
-        "uid": fetched.uid,
+    return MessageRecord(
+        key=message_key(folder, uidvalidity, fetched.uid),
+        folder=folder,
+        uidvalidity=uidvalidity,
+        uid=fetched.uid,
         # The header's own Date when there is one: the fallback may depend on `now`, and a
         # fingerprint must come out the same at every re-fetch.
-        "jid": join_id(parsed.message_id, parsed.from_addr, parsed.date or date, parsed.subject),
-        "mid": parsed.message_id,
-        "aliases": list(parsed.alias_ids),
-        "irt": parsed.in_reply_to,
-        "refs": list(parsed.references),
-        "subject": parsed.subject,
-        "from": parsed.from_addr,
-        "from_name": parsed.from_name,
-        "to": list(parsed.to_addrs),
-        "cc": list(parsed.cc_addrs),
-        "date": date.isoformat(),
-        "nc": parsed.not_contact,
-        "size": fetched.size,
-        "gm": fetched.gm_msgid,
-        "defects": defects,
-        "asks": None,
-        "snippet": "",
-    }
+        join_id=join_id(parsed.message_id, parsed.from_addr, parsed.date or date, parsed.subject),
+        date=date,
+        message_id=parsed.message_id,
+        alias_ids=tuple(parsed.alias_ids),
+        in_reply_to=parsed.in_reply_to,
+        references=tuple(parsed.references),
+        subject=parsed.subject,
+        from_addr=parsed.from_addr,
+        from_name=parsed.from_name,
+        to=tuple(parsed.to_addrs),
+        cc=tuple(parsed.cc_addrs),
+        not_contact=parsed.not_contact,
+        size=fetched.size,
+        gm_msgid=fetched.gm_msgid,
+        defects=tuple(defects),
+    )
 
 
 def add_text(
-    record: dict[str, Any],
+    record: MessageRecord,
     parsed: ParsedHeaders,
     body: bytes,
     limit: int,
     extra_phrases: Sequence[str],
-) -> None:
+) -> str:
+    """Read the first bytes of the body: set what the record keeps of it (does our text
+    ask something, a short snippet of the own text), and return the whole text read."""
     text = extract_text(parsed, body, truncated=len(body) >= limit)
     own = strip_quotes(text)
-    record["asks"] = asks_something(own, extra_phrases)
-    record["snippet"] = snippet(own)
+    record.asks = asks_something(own, extra_phrases)
+    record.snippet = snippet(own)
+    return text

@@ -20,7 +20,7 @@ from mailwatch.imap.base import FetchedMessage, FolderStatus, Mailbox
 from mailwatch.parse import ParsedHeaders, ParseError, parse_headers
 from mailwatch.parse.fields import TEXT_PREFIX_BYTES
 from mailwatch.pipeline.records import add_text, build_record, message_key
-from mailwatch.store import FolderState, Store
+from mailwatch.store import FolderState, MessageRecord, Store
 
 log = logging.getLogger("mailwatch.imap")
 
@@ -45,10 +45,10 @@ class TextPolicy:
     inbound_days: int = 30
     request_phrases: tuple[str, ...] = ()
 
-    def wants(self, record: dict[str, Any], now: datetime) -> bool:
-        ours = record.get("from") in self.own_addresses
+    def wants(self, record: MessageRecord, now: datetime) -> bool:
+        ours = record.from_addr in self.own_addresses
         days = self.outbound_days if ours else self.inbound_days
-        return datetime.fromisoformat(record["date"]) >= now - timedelta(days=days)
+        return record.date >= now - timedelta(days=days)
 
 
 @dataclass
@@ -62,7 +62,7 @@ class FolderReport:
 @dataclass
 class SyncReport:
     folders: list[FolderReport] = field(default_factory=list)
-    new_records: list[dict[str, Any]] = field(default_factory=list)
+    new_records: list[MessageRecord] = field(default_factory=list)
 
     @property
     def new(self) -> int:
@@ -97,7 +97,7 @@ class FolderSync:
         self.now = now
         self.policy = policy
         self.report = FolderReport(folder)
-        self.records: list[dict[str, Any]] = []
+        self.records: list[MessageRecord] = []
 
     def run(self) -> FolderReport:
         status = self.mailbox.status(self.folder)
@@ -119,7 +119,7 @@ class FolderSync:
     # -- ingestion --------------------------------------------------------------------
 
     def _ingest(self, uids: list[int], status: FolderStatus, last_uid: int) -> None:
-        pending: list[dict[str, Any]] = []
+        pending: list[MessageRecord] = []
         pending_quarantine: list[dict[str, Any]] = []
         cursor = last_uid
         for batch in _batches(uids, FETCH_BATCH):
@@ -134,9 +134,9 @@ class FolderSync:
 
     def _fetch_batch(
         self, uidvalidity: int, uids: Sequence[int]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    ) -> tuple[list[MessageRecord], list[dict[str, Any]]]:
         fetched = self.mailbox.fetch_headers(self.folder, uids)
-        records: list[dict[str, Any]] = []
+        records: list[MessageRecord] = []
         quarantine: list[dict[str, Any]] = []
         parsed_by_uid: dict[int, ParsedHeaders] = {}
         for item in fetched:
@@ -166,24 +166,24 @@ class FolderSync:
         return records, quarantine
 
     def _add_texts(
-        self, records: list[dict[str, Any]], parsed_by_uid: dict[int, ParsedHeaders]
+        self, records: list[MessageRecord], parsed_by_uid: dict[int, ParsedHeaders]
     ) -> None:
         recent = [r for r in records if self.policy.wants(r, self.now)]
         if not recent:
             return
-        bodies = self.mailbox.fetch_text(self.folder, [r["uid"] for r in recent], TEXT_PREFIX_BYTES)
+        bodies = self.mailbox.fetch_text(self.folder, [r.uid for r in recent], TEXT_PREFIX_BYTES)
         for record in recent:
-            body = bodies.get(record["uid"], b"")
+            body = bodies.get(record.uid, b"")
             try:
                 add_text(
                     record,
-                    parsed_by_uid[record["uid"]],
+                    parsed_by_uid[record.uid],
                     body,
                     TEXT_PREFIX_BYTES,
                     self.policy.request_phrases,
                 )
             except Exception:  # the text is a bonus; the record stands without it
-                log.exception("could not read the text of %s", record["key"])
+                log.exception("could not read the text of %s", record.key)
 
     def _quarantine_entry(self, item: FetchedMessage, key: str, reason: str) -> dict[str, Any]:
         self.report.quarantined += 1
@@ -200,7 +200,7 @@ class FolderSync:
 
     def _commit(
         self,
-        records: list[dict[str, Any]],
+        records: list[MessageRecord],
         quarantine: list[dict[str, Any]],
         status: FolderStatus,
         cursor: int,
@@ -238,9 +238,9 @@ class FolderSync:
         )
         self.report.renumbered = True
         known = {
-            r["jid"]: r
+            r.join_id: r
             for r in self.store.messages()
-            if r["folder"] == self.folder and r["uidvalidity"] == old.uidvalidity
+            if r.folder == self.folder and r.uidvalidity == old.uidvalidity
         }
         uids = self.mailbox.uids_after(self.folder, 0)
         rekey: dict[str, dict[str, Any]] = {}
@@ -253,12 +253,12 @@ class FolderSync:
                     fresh_uids.append(item.uid)
                     continue
                 record = build_record(self.folder, status.uidvalidity, item, parsed, self.now)
-                match = known.pop(record["jid"], None) if record else None
+                match = known.pop(record.join_id, None) if record else None
                 if match is None:
                     fresh_uids.append(item.uid)
                 else:
                     new_key = message_key(self.folder, status.uidvalidity, item.uid)
-                    rekey[match["key"]] = {
+                    rekey[match.key] = {
                         "key": new_key,
                         "uidvalidity": status.uidvalidity,
                         "uid": item.uid,

@@ -11,7 +11,6 @@ import contextlib
 import os
 import secrets
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,19 +20,11 @@ from tinydb import Query, TinyDB
 from mailwatch.errors import DraftNotFound, StoreCorrupt, UsageError
 from mailwatch.store.atomic import AtomicJSONStorage, make_private_dir, make_private_file
 from mailwatch.store.lock import ProcessLock
+from mailwatch.store.records import Draft, FolderState, MessageRecord
 
 SCHEMA_VERSION = 1
 # Draft ids: lower-case letters and digits, without i, l, o, u (read as 1, 1, 0, v).
 ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
-
-
-@dataclass(frozen=True, slots=True)
-class FolderState:
-    name: str
-    uidvalidity: int
-    last_uid: int
-    uidnext: int | None = None
-    highestmodseq: int | None = None
 
 
 class Store:
@@ -91,7 +82,7 @@ class Store:
         self.storage = self.db.storage  # type: ignore[assignment]
         self._identity = self._file_identity()
         self.loads = getattr(self, "loads", 0) + 1  # bumps when the data came from disk again
-        self._drafts_cache: list[dict[str, Any]] | None = None
+        self._drafts_cache: list[Draft] | None = None
         meta = self.db.table("meta").get(doc_id=1)
         if meta is None:
             if not self.readonly:
@@ -182,11 +173,11 @@ class Store:
 
     def folder_state(self, name: str) -> FolderState | None:
         doc = self.db.table("folders").get(Query().name == name)
-        return FolderState(**doc) if doc else None
+        return FolderState.from_json(doc) if doc else None
 
     def set_folder_state(self, state: FolderState) -> None:
         self._check_writable()
-        self.db.table("folders").upsert(asdict(state), Query().name == state.name)
+        self.db.table("folders").upsert(state.to_json(), Query().name == state.name)
         self._written()
 
     # -- messages ---------------------------------------------------------------------
@@ -194,21 +185,21 @@ class Store:
     def has_message(self, key: str) -> bool:
         return key in self._message_keys
 
-    def add_messages(self, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    def add_messages(self, records: Iterable[MessageRecord]) -> list[MessageRecord]:
         """Store new message records (keyed by folder/uidvalidity/uid); returns the new ones."""
         self._check_writable()
         fresh = []
         for record in records:
-            if record["key"] not in self._message_keys:
-                self._message_keys.add(record["key"])
+            if record.key not in self._message_keys:
+                self._message_keys.add(record.key)
                 fresh.append(record)
         if fresh:
-            self.db.table("messages").insert_multiple(fresh)
+            self.db.table("messages").insert_multiple(r.to_json() for r in fresh)
             self._written()
         return fresh
 
-    def messages(self) -> list[dict[str, Any]]:
-        return self.db.table("messages").all()
+    def messages(self) -> list[MessageRecord]:
+        return [MessageRecord.from_json(d) for d in self._raw_docs("messages")]
 
     def message_count(self) -> int:
         return len(self._message_keys)
@@ -247,43 +238,44 @@ class Store:
         the owner never read. 6 random characters (30 bits) from an alphabet without
         look-alike letters, checked against every draft known.
         """
-        known = {d["id"] for d in self._sorted_drafts()}
+        known = {d.id for d in self._sorted_drafts()}
         while True:
             candidate = "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
             if candidate not in known and not candidate.isdigit():
                 return candidate
 
-    def insert_draft(self, draft: dict[str, Any]) -> None:
+    def insert_draft(self, draft: Draft) -> None:
         self._drafts_cache = None
         self._check_writable()
-        self.db.table("drafts").insert(draft)
+        self.db.table("drafts").insert(draft.to_json())
         self._written()
 
-    def draft(self, draft_id: str) -> dict[str, Any]:
-        doc = self.db.table("drafts").get(Query().id == str(draft_id))
-        if doc is None:
-            raise DraftNotFound(
-                f"There is no draft {draft_id}.", "See the ids with `mailwatch queue list`."
-            )
-        return dict(doc)
+    def draft(self, draft_id: str) -> Draft:
+        for draft in self._sorted_drafts():
+            if draft.id == str(draft_id):
+                return draft
+        raise DraftNotFound(
+            f"There is no draft {draft_id}.", "See the ids with `mailwatch queue list`."
+        )
 
-    def update_draft(self, draft_id: str, fields: dict[str, Any]) -> None:
+    def save_draft(self, draft: Draft) -> None:
         self._drafts_cache = None
         self._check_writable()
-        self.db.table("drafts").update(fields, Query().id == str(draft_id))
+        self.db.table("drafts").update(draft.to_json(), Query().id == draft.id)
         self._written()
 
-    def drafts(self, *, statuses: Iterable[str] | None = None) -> list[dict[str, Any]]:
-        """Copies of the drafts, oldest first (callers may change their copy freely)."""
+    def drafts(self, *, statuses: Iterable[str] | None = None) -> list[Draft]:
+        """The drafts, oldest first (immutable: a change is a new Draft, saved)."""
         wanted = set(statuses) if statuses is not None else None
-        return [dict(d) for d in self._sorted_drafts() if wanted is None or d["status"] in wanted]
+        return [d for d in self._sorted_drafts() if wanted is None or d.status in wanted]
 
-    def _sorted_drafts(self) -> list[dict[str, Any]]:
+    def _sorted_drafts(self) -> list[Draft]:
         # Every cycle reads the drafts several times and rarely changes them: keep them
-        # sorted until the next write (TinyDB would rebuild and re-sort each time).
+        # parsed and sorted until the next write.
         if self._drafts_cache is None:
             self._drafts_cache = sorted(
-                self._raw_docs("drafts"), key=lambda d: (d.get("created_at", ""), d["id"])
+                (Draft.from_json(d) for d in self._raw_docs("drafts")),
+                key=lambda d: (d.created_at, d.id),
             )
         return self._drafts_cache
 

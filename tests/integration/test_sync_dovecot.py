@@ -30,7 +30,7 @@ from mailwatch.lab.dovecot import Dovecot
 from mailwatch.lab.messages import make_email
 from mailwatch.pipeline import sync as sync_module
 from mailwatch.pipeline.app import App
-from mailwatch.store import Store
+from mailwatch.store import MessageRecord, Store
 
 PASSWORD_ENV = "MW_TEST_SYNC_IMAP_PASSWORD"
 SAM = ("Sam Rivera", "sam@studio.test")
@@ -145,13 +145,13 @@ class Runs:
         self.store.close()
 
     # What the store holds, for the assertions.
-    def records(self, folder: str | None = None) -> list[dict[str, Any]]:
-        return [r for r in self.store.messages() if folder is None or r["folder"] == folder]
+    def records(self, folder: str | None = None) -> list[MessageRecord]:
+        return [r for r in self.store.messages() if folder is None or r.folder == folder]
 
     def assert_each_once(self, expected_mids: set[str]) -> None:
         records = self.records()
-        keys = [r["key"] for r in records]
-        mids = Counter(r["mid"] for r in records)
+        keys = [r.key for r in records]
+        mids = Counter(r.message_id for r in records)
         assert len(keys) == len(set(keys)), "a message key is stored twice"
         duplicated = sorted(mid for mid, n in mids.items() if n > 1)
         assert not duplicated, f"recorded more than once: {duplicated[:5]}"
@@ -265,7 +265,7 @@ def test_big_first_sync_then_quiet_then_incremental(
         assert (state.last_uid, state.uidnext) == (count, status.uidnext), state
         assert state.uidvalidity == status.uidvalidity
     # Recent messages had their text read; old ones only feed statistics.
-    recent = [r for r in runs.records() if r["snippet"]]
+    recent = [r for r in runs.records() if r.snippet]
     assert 0 < len(recent) < 1250, "text should be fetched for recent mail only"
 
     # Nothing new: one STATUS per folder, no SEARCH, no FETCH, no write.
@@ -350,7 +350,7 @@ def test_sync_and_evaluate_never_modify_the_mailbox(
     app = runs.app()
     report = app.sync()
     assert report.new == 17, report.folders
-    assert any(r["snippet"] for r in runs.records()), "the text (BODY.PEEK[TEXT]) was not read"
+    assert any(r.snippet for r in runs.records()), "the text (BODY.PEEK[TEXT]) was not read"
     app.evaluate()
     app.sync()
 
@@ -420,19 +420,19 @@ def test_uidvalidity_change_rematches_by_message_id(
     assert report.new == 0, f"re-found messages were recorded again: {report.folders}"
     assert runs.store.message_count() == count, "duplicate records after renumbering"
     for record in runs.records():
-        assert record["uidvalidity"] == new[record["folder"]], record["key"]
-        assert record["key"] == f"{record['folder']}/{new[record['folder']]}/{record['uid']}"
+        assert record.uidvalidity == new[record.folder], record.key
+        assert record.key == f"{record.folder}/{new[record.folder]}/{record.uid}"
     for folder in ("INBOX", "Sent"):
         state = runs.store.folder_state(folder)
         status = folder_status(account, folder)
         assert state is not None and state.uidvalidity == new[folder]
         assert (state.last_uid, state.uidnext) == (status.uidnext - 1, status.uidnext), state
-    assert {r["mid"] for r in runs.records()} >= history | {"<ask1@studio.test>"}
+    assert {r.message_id for r in runs.records()} >= history | {"<ask1@studio.test>"}
 
     again = app.evaluate()
     assert again.created == [], f"drafted again after renumbering: {again.created}"
     [draft] = runs.store.drafts()
-    assert draft["id"] == created[0] and draft["status"] == "pending", draft["status"]
+    assert draft.id == created[0] and draft.status == "pending", draft.status
 
     # And the new cursor works: later mail is picked up once.
     seed(server, account, "INBOX", range(40, 43), days=0)
@@ -569,7 +569,7 @@ def test_real_world_corpus_is_recorded_or_quarantined(
 
     records = runs.records("INBOX")
     quarantined = runs.store.quarantined()
-    recorded_uids = {r["uid"] for r in records}
+    recorded_uids = {r.uid for r in records}
     quarantined_uids = {q["uid"] for q in quarantined}
     assert not recorded_uids & quarantined_uids, "a message both recorded and quarantined"
     assert len(records) + len(quarantined) == len(items), (
@@ -584,9 +584,9 @@ def test_real_world_corpus_is_recorded_or_quarantined(
     assert max(recorded_uids) == len(items), "the batch stopped at the unreadable messages"
 
     # The client's messages are attributed to the client, and only they are.
-    jane_keys = {r["key"] for r in records if r["uid"] - 1 in as_jane}
+    jane_keys = {r.key for r in records if r.uid - 1 in as_jane}
     assert jane_keys, "no rewritten message was recorded"
-    assert all(r["from"] == "jane@acme.test" for r in records if r["key"] in jane_keys)
+    assert all(r.from_addr == "jane@acme.test" for r in records if r.key in jane_keys)
     window = app.index.window(
         "acme", datetime.min.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC)
     )
@@ -594,11 +594,9 @@ def test_real_world_corpus_is_recorded_or_quarantined(
     assert all(m.direction == "in" for m in window)
     [acme] = [s for s in app.statuses() if s.client == "acme"]
     contact = [
-        datetime.fromisoformat(r["date"])
+        r.date
         for r in records
-        if r["key"] in jane_keys
-        and r["nc"] is None
-        and datetime.fromisoformat(r["date"]) <= THURSDAY
+        if r.key in jane_keys and r.not_contact is None and r.date <= THURSDAY
     ]
     if contact:
         assert acme.last_inbound is not None, "the client's mail did not reach its status"
@@ -609,7 +607,7 @@ def test_real_world_corpus_is_recorded_or_quarantined(
         f"\ncorpus: {len(items)} appended ({len(paths)} files, {len(as_jane)} as the client, "
         f"{len(unreadable)} unreadable on purpose), "
         f"{len(records)} recorded ({len(jane_keys)} attributed to acme, "
-        f"{sum(1 for r in records if r['nc'])} not contact), "
+        f"{sum(1 for r in records if r.not_contact)} not contact), "
         f"{len(quarantined)} quarantined: {dict(reasons)}"
     )
     for entry in quarantined:

@@ -11,11 +11,21 @@ from datetime import UTC, datetime
 import pytest
 
 from mailwatch.errors import AlreadyRunning, StoreCorrupt
-from mailwatch.store import FolderState, Store
+from mailwatch.store import FolderState, MessageRecord, Store
+
+WHEN = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
-def record(uid: int) -> dict:
-    return {"key": f"INBOX/1/{uid}", "folder": "INBOX", "uid": uid, "subject": f"s{uid}"}
+def record(uid: int) -> MessageRecord:
+    return MessageRecord(
+        key=f"INBOX/1/{uid}",
+        folder="INBOX",
+        uidvalidity=1,
+        uid=uid,
+        join_id=f"<m{uid}@test>",
+        date=WHEN,
+        subject=f"s{uid}",
+    )
 
 
 def test_round_trip_and_reopen(tmp_path):
@@ -97,13 +107,20 @@ def test_events_are_recorded_once_per_key(tmp_path):
 
 WRITER = """
 import sys
-from mailwatch.store import Store
+from datetime import UTC, datetime
+from mailwatch.store import MessageRecord, Store
 store = Store(sys.argv[1])
 uid = 0
+when = datetime(2026, 11, 2, tzinfo=UTC)
 print("ready", flush=True)
 while True:
     with store.batch():
-        store.add_messages([{"key": f"INBOX/1/{uid + i}", "pad": "x" * 200} for i in range(200)])
+        store.add_messages(
+            [
+                MessageRecord(f"INBOX/1/{uid + i}", "INBOX", 1, uid + i, "x" * 200, when)
+                for i in range(200)
+            ]
+        )
     uid += 200
 """
 
