@@ -9,6 +9,8 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import click
+
 from mailwatch.clock import Clock, FixedClock, SystemClock
 from mailwatch.config.model import Settings
 from mailwatch.errors import UsageError
@@ -52,8 +54,17 @@ class Runtime:
 
     @contextlib.contextmanager
     def app(self, *, readonly: bool = False) -> Iterator[App]:
+        from mailwatch.pipeline.records import Router
+
         settings = self.settings
-        store = Store(settings.store_path, readonly=readonly)
+        store = Store(
+            settings.state_dir,
+            legacy=settings.store_path,
+            readonly=readonly,
+            router=Router.for_settings(settings),
+        )
+        for notice in store.notices:  # what recovery found: the owner must hear of it
+            click.echo(f"mailwatch: {notice}", err=True)
         app = App(settings, store, self.clock)
         try:
             yield app

@@ -36,8 +36,11 @@ from mailwatch.daemon.health import Health
 from mailwatch.daemon.watcher import InboxWatcher
 from mailwatch.errors import AuthenticationFailed, ConfigError, ConnectionFailed, MailwatchError
 from mailwatch.pipeline.app import App
+from mailwatch.pipeline.records import Router
 from mailwatch.retry import AUTH_FAILURE_WAIT, backoff
 from mailwatch.store import Store
+from mailwatch.store.atomic import make_private_dir
+from mailwatch.store.layout import StateLayout
 from mailwatch.store.lock import ProcessLock
 
 log = logging.getLogger("mailwatch.daemon")
@@ -55,10 +58,8 @@ FULL_POLL_SECONDS = 300.0
 MISFIRE_GRACE_SECONDS = 300
 
 
-def run_lock(store_path: Path) -> ProcessLock:
-    return ProcessLock(
-        store_path.with_name(store_path.name + ".run.lock"), "already running for this state"
-    )
+def run_lock(state_dir: Path) -> ProcessLock:
+    return ProcessLock(StateLayout.at(state_dir).run_lock, "already running for this state")
 
 
 class Daemon:
@@ -66,9 +67,14 @@ class Daemon:
         self.config_path = config_path
         self.settings = settings
         self.clock = clock
-        self.store = Store(settings.store_path, hold_lock=False)
+        self.store = Store(
+            settings.state_dir,
+            legacy=settings.store_path,
+            hold_lock=False,
+            router=Router.for_settings(settings),
+        )
         self.app = App(settings, self.store, clock)
-        self.health = Health(settings.store_path)
+        self.health = Health(settings.state_dir)
         self._cycle = asyncio.Lock()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
@@ -325,8 +331,8 @@ class Daemon:
             )
             self.health.error(self.clock.now(), "reload", str(exc))
             return
-        if settings.store_path != self.settings.store_path:
-            log.warning("[store] path changed: restart mailwatch to use the new state file")
+        if settings.state_dir != self.settings.state_dir:
+            log.warning("[store] changed: restart mailwatch to use the new state folder")
         async with self._cycle:
             old_watcher = self._watcher
             self.app.close()
@@ -341,7 +347,8 @@ class Daemon:
 
 
 def run_daemon(config_path: Path, settings: Settings, clock: Clock) -> int:
-    lock = run_lock(settings.store_path)
+    make_private_dir(settings.state_dir)
+    lock = run_lock(settings.state_dir)
     lock.acquire(timeout=0)  # a second `run` on the same state stops here, exit 2
     try:
         daemon = Daemon(config_path, settings, clock)

@@ -98,7 +98,7 @@ def _run(base: Path, server: object, label: str, account: Account, mta, now: dat
     zone = settings.owner.timezone
     click.echo(f"The demo acts as if it were {when(now, zone)} ({zone}), like `--now`.")
 
-    with Store(settings.store_path) as store:
+    with Store(settings.state_dir, legacy=settings.store_path) as store:
         app = App(settings, store, FixedClock(now))
         try:
             _title("mailwatch tick: sync, evaluate, send")

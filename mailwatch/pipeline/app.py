@@ -7,7 +7,7 @@ index is built once and then only grows.
 from __future__ import annotations
 
 import asyncio
-from datetime import time
+from datetime import datetime, time, timedelta
 from functools import cached_property
 
 from mailwatch.clock import Clock
@@ -16,6 +16,7 @@ from mailwatch.core.attribution import Directory
 from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.model import SENT, ClientStatus
 from mailwatch.core.planner import recheck
+from mailwatch.core.tracking import STATS_DAYS
 from mailwatch.drafts.render import Renderer
 from mailwatch.errors import UsageError
 from mailwatch.imap.base import Mailbox
@@ -30,10 +31,17 @@ from mailwatch.pipeline.evaluate import (
     statuses,
 )
 from mailwatch.pipeline.index import MessageIndex
+from mailwatch.pipeline.records import Router
 from mailwatch.pipeline.send import Sender, SendReport
 from mailwatch.pipeline.sync import SyncReport, TextPolicy, sync_mailbox
 from mailwatch.smtp.base import Outbox
 from mailwatch.store import Draft, Store
+from mailwatch.store.store import KEEP_DAYS
+
+# Mail held in memory reaches this much further back than the rules look (the
+# look-back, the 90 days of statistics), so that a window read at the start of a
+# day still covers the rules at its end.
+WINDOW_MARGIN_DAYS = 7
 
 
 class App:
@@ -53,11 +61,14 @@ class App:
         self._mailbox = mailbox
         self._outbox = outbox
         self.renderer = renderer or Renderer(settings.template_dir)
+        self.router = Router.for_settings(settings)
+        if store.router is None or store.router.fingerprint != self.router.fingerprint:
+            store.use_router(self.router)
         self._index: MessageIndex | None = None
-        self._index_loads = -1
+        self._index_generation = -1
         self._sent_folder: str | None = None
         self._plans = PlanCache()
-        self._plans_loads = -1
+        self._plans_generation = -1
 
     # -- adapters, created on first use -----------------------------------------------
 
@@ -114,21 +125,30 @@ class App:
         )
         return BusinessCalendar.for_country(owner.timezone, owner.workdays, hours, owner.country)
 
-    @cached_property
+    @property
     def directory(self) -> Directory:
-        clients = self.settings.clients
-        return Directory(
-            self.settings.owner.addresses,
-            {cid: c.emails for cid, c in clients.items()},
-            {cid: c.domains for cid, c in clients.items()},
-        )
+        return self.router.directory
+
+    def window_days(self) -> int:
+        """How far back the rules look: the longest look-back, or the 90 days of
+        response-time statistics, plus a margin."""
+        lookbacks = [self.settings.rules_for(cid).lookback_days for cid in self.settings.clients]
+        longest = max([self.settings.config.rules.lookback_days, *lookbacks, STATS_DAYS])
+        return longest + 1 + WINDOW_MARGIN_DAYS
+
+    def window_start(self) -> datetime:
+        return self.clock.now() - timedelta(days=self.window_days())
 
     @property
     def index(self) -> MessageIndex:
-        if self._index is None or self._index_loads != self.store.loads:
+        # The store holds the months of the window only; a new month of the window
+        # (the daemon runs for months) rebuilds the index once.
+        self.store.set_window(self.window_start())
+        if self._index is None or self._index_generation != self.store.mail_generation:
             index = MessageIndex(self.directory)
             index.add_records(self.store.messages())
-            self._index, self._index_loads = index, self.store.loads
+            self._index, self._index_generation = index, self.store.mail_generation
+        self._index.set_history(self.store.client_stats())
         return self._index
 
     def request_phrases(self) -> list[str]:
@@ -157,7 +177,8 @@ class App:
         )
 
     def sync(self, folders: list[str] | None = None) -> SyncReport:
-        loads = self.store.loads
+        self.store.set_window(self.window_start())  # a first sync keeps old months on disk
+        generation = self.store.mail_generation
         report = sync_mailbox(
             self.mailbox,
             self.store,
@@ -167,8 +188,11 @@ class App:
         )
         # Grow the index if it is built already; otherwise it is built when first needed
         # (a plain `mailwatch sync` never needs it).
-        if self._index is not None and self._index_loads == loads == self.store.loads:
-            self._index.add_records(report.new_records)
+        if self._index is not None and (
+            self._index_generation == generation == self.store.mail_generation
+        ):
+            since = self.window_start()
+            self._index.add_records(r for r in report.new_records if r.date >= since)
         return report
 
     def _refresh_sent_drafts(self, drafts: list[Draft] | None = None) -> MessageIndex:
@@ -177,11 +201,16 @@ class App:
         return index
 
     def evaluate(self) -> EvaluateReport:
+        # Closed drafts and events older than the rules can see move to the archive
+        # (at most once a day).
+        keep = max(KEEP_DAYS, self.window_days())
+        self.store.compact_if_due(self.clock.now(), keep)
         drafts = self.store.drafts()
         index = self._refresh_sent_drafts(drafts)
-        if self._plans_loads != self.store.loads:
-            # Another process rewrote the state: the index was rebuilt; plan afresh.
-            self._plans, self._plans_loads = PlanCache(), self.store.loads
+        if self._plans_generation != self.store.mail_generation:
+            # The index was rebuilt (another process changed the mail, or the window
+            # moved): plan afresh.
+            self._plans, self._plans_generation = PlanCache(), self.store.mail_generation
         return evaluate(
             self.settings,
             self.store,

@@ -1,8 +1,9 @@
 """Stored records turned into the core's Messages, grouped by client and sorted by date.
 
-Built once per process (and again only when another process rewrote the
-state), then grown as new mail arrives, so a quiet cycle does not walk the
-whole mailbox.
+Built once per process from the months of the rules' window (and again only when
+another process changed those months, or the window moved), then grown as new
+mail arrives, so a quiet cycle does not walk the mailbox. What lies before the
+window reaches `status` through the store's per-client aggregates.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from mailwatch.core.attribution import Directory
 from mailwatch.core.model import SENT, Message
 from mailwatch.core.threads import Thread, build_threads
 from mailwatch.store.records import Draft, MessageRecord
+from mailwatch.store.store import ClientStats
 
 
 def to_message(record: MessageRecord, directory: Directory) -> Message:
@@ -75,6 +77,7 @@ class MessageIndex:
         self.directory = directory
         self._clients: dict[str, _ClientMessages] = {}
         self._virtual: dict[str, Message] = {}
+        self._history: dict[str, ClientStats] = {}
         # client -> (what its window held, the threads built from it). The rules run for
         # every client on every evaluate; on a quiet cycle the windows hold the same
         # messages as last time, and grouping them was most of the cycle's cost.
@@ -85,6 +88,11 @@ class MessageIndex:
             message = to_message(record, self.directory)
             if message.client is not None:
                 self._clients.setdefault(message.client, _ClientMessages()).add(message)
+
+    def set_history(self, stats: dict[str, ClientStats]) -> None:
+        """Each client's last message each way ever (the store's aggregates), for the
+        clients whose last contact lies before the window held in memory."""
+        self._history = stats
 
     def set_sent_drafts(self, drafts: Iterable[Draft]) -> None:
         """Sent drafts stand in for their Sent copies (deduplicated by Message-ID).
@@ -159,4 +167,12 @@ class MessageIndex:
             mine = message.client == client and message.date <= now
             if mine and (last_out is None or message.date > last_out):
                 last_out = message.date
+        history = self._history.get(client)
+        if history is not None:
+            # Before the window: the aggregates (only usable if not after `now`, e.g.
+            # with --now in the past; the window then holds that time's mail anyway).
+            if last_in is None and history.last_in is not None and history.last_in <= now:
+                last_in = history.last_in
+            if last_out is None and history.last_out is not None and history.last_out <= now:
+                last_out = history.last_out
         return last_in, last_out

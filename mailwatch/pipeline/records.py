@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
+from mailwatch.core.attribution import Directory
 from mailwatch.imap.base import FetchedMessage
 from mailwatch.parse import ParsedHeaders, asks_something, extract_text, snippet, strip_quotes
 from mailwatch.store.records import MessageRecord
+
+if TYPE_CHECKING:
+    from mailwatch.config.model import Settings
 
 
 def message_key(folder: str, uidvalidity: int, uid: int) -> str:
@@ -104,3 +110,46 @@ def add_text(
     record.asks = asks_something(own, extra_phrases)
     record.snippet = snippet(own)
     return text
+
+
+def should_keep(record: MessageRecord) -> bool:
+    """Whether a message is stored: the one place that decides (the routing the lead
+    adds keeps more, by giving such mail a route). Today: client mail. Other mail is
+    not stored at all; the UID cursor keeps it from being fetched again, and a new
+    client's older mail is fetched again by a reindex."""
+    return record.route is not None
+
+
+class Router:
+    """Routes records for the store: which client a message belongs to (its route),
+    whether it is kept, and which way it went (for the per-client aggregates)."""
+
+    def __init__(self, directory: Directory, fingerprint: str) -> None:
+        self.directory = directory
+        self.fingerprint = fingerprint
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> Router:
+        owner = sorted(settings.owner.addresses)
+        clients = {
+            cid: [sorted(c.emails), sorted(c.domains)] for cid, c in settings.clients.items()
+        }
+        digest = hashlib.sha1(json.dumps([owner, clients], sort_keys=True).encode()).hexdigest()
+        directory = Directory(
+            settings.owner.addresses,
+            {cid: c.emails for cid, c in settings.clients.items()},
+            {cid: c.domains for cid, c in settings.clients.items()},
+        )
+        return cls(directory, digest[:16])
+
+    def route(self, record: MessageRecord) -> str | None:
+        return self.directory.attribute(record.from_addr, record.to, record.cc).client
+
+    def keep(self, record: MessageRecord) -> bool:
+        if record.route is None:
+            record.route = self.route(record)
+        return should_keep(record)
+
+    def classify(self, record: MessageRecord) -> tuple[str | None, str]:
+        attribution = self.directory.attribute(record.from_addr, record.to, record.cc)
+        return attribution.client, attribution.direction

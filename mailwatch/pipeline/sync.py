@@ -2,9 +2,11 @@
 
 Per folder we keep {UIDVALIDITY, last UID, UIDNEXT, HIGHESTMODSEQ}. A quiet
 folder costs one STATUS. New UIDs are fetched in batches (headers first, then
-the first bytes of the text only for recent messages: old mail feeds
-statistics, not rules). The cursor only moves forward in the same atomic write
-that records the messages it covers, so a crash never skips mail.
+the first bytes of the text only for recent messages that are kept: old mail
+feeds statistics, not rules). Only mail the router keeps is stored (today, client
+mail); the cursor moves past the rest. The cursor only moves forward in the
+commit that records the messages it covers, and is written after them, so a crash
+never skips mail (see mailwatch/store/store.py).
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ from mailwatch.store import FolderState, MessageRecord, Store
 log = logging.getLogger("mailwatch.imap")
 
 FETCH_BATCH = 500  # UIDs per FETCH: well under servers' command-length limits
-# A big first sync commits when the pending messages reach this, or what is already
-# stored if that is more: every write then at least doubles the store, so a first sync
-# of n messages rewrites the file O(log n) times instead of n/5000 times.
+# A big first sync commits every this many messages fetched. A commit rewrites only the
+# month files it touched, so committing often costs little, and a first sync broken
+# off half-way resumes from the last commit.
 COMMIT_EVERY = 5000
 
 
@@ -54,7 +56,8 @@ class TextPolicy:
 @dataclass
 class FolderReport:
     folder: str
-    new: int = 0
+    new: int = 0  # new messages stored (kept)
+    other: int = 0  # new messages read and not kept (not a client's)
     quarantined: int = 0
     renumbered: bool = False
 
@@ -67,6 +70,10 @@ class SyncReport:
     @property
     def new(self) -> int:
         return sum(f.new for f in self.folders)
+
+    @property
+    def other(self) -> int:
+        return sum(f.other for f in self.folders)
 
     @property
     def quarantined(self) -> int:
@@ -98,6 +105,7 @@ class FolderSync:
         self.policy = policy
         self.report = FolderReport(folder)
         self.records: list[MessageRecord] = []
+        self.router = store.router
 
     def run(self) -> FolderReport:
         status = self.mailbox.status(self.folder)
@@ -121,19 +129,23 @@ class FolderSync:
     def _ingest(self, uids: list[int], status: FolderStatus, last_uid: int) -> None:
         pending: list[MessageRecord] = []
         pending_quarantine: list[dict[str, Any]] = []
+        texts: dict[str, str] = {}
         cursor = last_uid
+        fetched = 0
         for batch in _batches(uids, FETCH_BATCH):
-            records, quarantine = self._fetch_batch(status.uidvalidity, batch)
+            records, quarantine = self._fetch_batch(status.uidvalidity, batch, texts)
             pending.extend(records)
             pending_quarantine.extend(quarantine)
             cursor = max(batch)
-            if len(pending) >= max(COMMIT_EVERY, self.store.message_count()):
-                self._commit(pending, pending_quarantine, status, cursor, final=False)
-                pending, pending_quarantine = [], []
-        self._commit(pending, pending_quarantine, status, cursor, final=True)
+            fetched += len(batch)
+            if fetched >= COMMIT_EVERY:
+                self._commit(pending, pending_quarantine, texts, status, cursor, final=False)
+                pending, pending_quarantine, texts = [], [], {}
+                fetched = 0
+        self._commit(pending, pending_quarantine, texts, status, cursor, final=True)
 
     def _fetch_batch(
-        self, uidvalidity: int, uids: Sequence[int]
+        self, uidvalidity: int, uids: Sequence[int], texts: dict[str, str]
     ) -> tuple[list[MessageRecord], list[dict[str, Any]]]:
         fetched = self.mailbox.fetch_headers(self.folder, uids)
         records: list[MessageRecord] = []
@@ -160,13 +172,19 @@ class FolderSync:
                     )
                 )
                 continue
+            if self.router is not None and not self.router.keep(record):
+                self.report.other += 1
+                continue
             records.append(record)
             parsed_by_uid[item.uid] = parsed
-        self._add_texts(records, parsed_by_uid)
+        self._add_texts(records, parsed_by_uid, texts)
         return records, quarantine
 
     def _add_texts(
-        self, records: list[MessageRecord], parsed_by_uid: dict[int, ParsedHeaders]
+        self,
+        records: list[MessageRecord],
+        parsed_by_uid: dict[int, ParsedHeaders],
+        texts: dict[str, str],
     ) -> None:
         recent = [r for r in records if self.policy.wants(r, self.now)]
         if not recent:
@@ -175,7 +193,7 @@ class FolderSync:
         for record in recent:
             body = bodies.get(record.uid, b"")
             try:
-                add_text(
+                texts[record.key] = add_text(
                     record,
                     parsed_by_uid[record.uid],
                     body,
@@ -202,6 +220,7 @@ class FolderSync:
         self,
         records: list[MessageRecord],
         quarantine: list[dict[str, Any]],
+        texts: dict[str, str],
         status: FolderStatus,
         cursor: int,
         *,
@@ -216,7 +235,7 @@ class FolderSync:
             highestmodseq=status.highestmodseq if final else None,
         )
         with self.store.batch():
-            fresh = self.store.add_messages(records)
+            fresh = self.store.add_messages(records, texts)
             for entry in quarantine:
                 self.store.quarantine(entry)
             self.store.set_folder_state(state)
@@ -237,9 +256,11 @@ class FolderSync:
             status.uidvalidity,
         )
         self.report.renumbered = True
+        # Join id -> key of every stored message of the old numbering (every month: a
+        # renumbering is rare, and the old keys are all void).
         known = {
-            r.join_id: r
-            for r in self.store.messages()
+            r.join_id: r.key
+            for r in self.store.all_messages()
             if r.folder == self.folder and r.uidvalidity == old.uidvalidity
         }
         uids = self.mailbox.uids_after(self.folder, 0)
@@ -258,7 +279,7 @@ class FolderSync:
                     fresh_uids.append(item.uid)
                 else:
                     new_key = message_key(self.folder, status.uidvalidity, item.uid)
-                    rekey[match.key] = {
+                    rekey[match] = {
                         "key": new_key,
                         "uidvalidity": status.uidvalidity,
                         "uid": item.uid,

@@ -51,7 +51,7 @@ def _soak(rounds: int, dovecot, account, make_mta, tmp_path: Path, seed: int) ->
             time.sleep(rng.uniform(0, 0.3))
         daemon.kill()  # SIGKILL, wherever it is
         with Store(state, readonly=True) as store:  # always loadable
-            assert store.meta()["schema_version"] == 1
+            assert store.meta()["schema_version"] == 2
     # Let a last run finish everything that was approved.
     daemon = DaemonProcess(config, account, tmp_path / "daemon.log")
     try:
