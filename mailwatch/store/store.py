@@ -421,6 +421,7 @@ class Store:
             self._clients_dirty = False
         if self.ledger.dirty:
             self._count(self.ledger.flush())
+            crash_point("store.after_ledger")
             self._meta["ledger"] = self._witness()
             self._meta["state"] = "in use"
             self._meta_dirty = True
