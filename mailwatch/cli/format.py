@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from mailwatch.store.records import Draft
+if TYPE_CHECKING:
+    from mailwatch.store.records import Draft
 
 KIND_LABELS = {"follow_up": "Follow-up", "pause_notice": "Pause notice"}
 

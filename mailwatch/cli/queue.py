@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from mailwatch.cli.format import draft_json, kind_label, when
 from mailwatch.cli.runtime import Runtime
-from mailwatch.cli.show import console
 from mailwatch.core.model import FAILED, OPEN_STATUSES, PENDING
-from mailwatch.drafts.approval import change_draft, content_fingerprint
 from mailwatch.errors import UsageError
-from mailwatch.store.records import Draft
+
+if TYPE_CHECKING:
+    from mailwatch.store.records import Draft
 
 
 @click.group()
@@ -28,8 +28,8 @@ def queue() -> None:
 @click.pass_obj
 def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
     """The drafts that still need you (or all of them with --all)."""
-    with rt.app(readonly=True) as app:
-        drafts = app.store.drafts()
+    with rt.store(readonly=True) as store:
+        drafts = store.drafts()
         if not show_all:
             drafts = [d for d in drafts if d.status in OPEN_STATUSES or d.status == FAILED]
         if as_json:
@@ -38,12 +38,16 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
         if not drafts:
             click.echo("No drafts waiting. " + ("" if show_all else "(--all shows past ones.)"))
             return
-        zone = app.settings.owner.timezone
+        from rich.table import Table
+
+        from mailwatch.cli.show import console
+
+        zone = rt.settings.owner.timezone
         table = Table()
         for column in ("#", "Client", "Draft", "Status", "To", "Subject", "Why", "Created"):
             table.add_column(column, overflow="fold")
         for d in drafts:
-            client = app.settings.clients.get(d.client)
+            client = rt.settings.clients.get(d.client)
             name = client.name if client is not None else d.client
             table.add_row(
                 d.id,
@@ -66,9 +70,11 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
 @click.pass_obj
 def show(rt: Runtime, draft_id: str) -> None:
     """Everything about one draft: why, to whom, the text, its history."""
-    with rt.app(readonly=True) as app:
-        d = app.store.draft(draft_id)
-        zone = app.settings.owner.timezone
+    from mailwatch.drafts.approval import content_fingerprint
+
+    with rt.store(readonly=True) as store:
+        d = store.draft(draft_id)
+        zone = rt.settings.owner.timezone
         fingerprint = content_fingerprint(d)
         click.echo(f"Draft #{d.id} ({kind_label(d)}), version {d.version}: {d.status}")
         click.echo(f"Check:    {fingerprint}")
@@ -95,13 +101,15 @@ def show(rt: Runtime, draft_id: str) -> None:
 
 
 def _decide(rt: Runtime, draft_id: str, change: str, **kw: object) -> Draft:
-    with rt.app() as app:
+    from mailwatch.drafts.approval import change_draft
+
+    with rt.store() as store:
         return change_draft(
-            app.store,
+            store,
             draft_id,
             change,
             by="owner (command line)",  # type: ignore[arg-type]
-            now=app.clock.now(),
+            now=rt.clock.now(),
             **kw,
         )  # type: ignore[arg-type]
 
@@ -147,8 +155,8 @@ def reject(rt: Runtime, draft_id: str, note: str) -> None:
 @click.pass_obj
 def edit(rt: Runtime, draft_id: str, body_file: Path | None) -> None:
     """Change a draft's text (in $EDITOR, or from --body-file); approve it again after."""
-    with rt.app(readonly=True) as app:
-        current = app.store.draft(draft_id).body
+    with rt.store(readonly=True) as store:
+        current = store.draft(draft_id).body
     if body_file is not None:
         body = body_file.read_text(encoding="utf-8")
     else:

@@ -7,15 +7,18 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
 from mailwatch.clock import Clock, FixedClock, SystemClock
-from mailwatch.config.model import Settings
 from mailwatch.errors import UsageError
-from mailwatch.pipeline.app import App
-from mailwatch.store import Store
+
+if TYPE_CHECKING:  # imported when a command needs them: `--help` does not
+    from mailwatch.config.model import Settings
+    from mailwatch.pipeline.app import App
+    from mailwatch.store import Store
 
 
 def parse_now(value: str, timezone: str) -> datetime:
@@ -53,8 +56,10 @@ class Runtime:
         return SystemClock()
 
     @contextlib.contextmanager
-    def app(self, *, readonly: bool = False) -> Iterator[App]:
+    def store(self, *, readonly: bool = False) -> Iterator[Store]:
+        """The state alone, for commands that need no rules and no mailbox (`queue`)."""
         from mailwatch.pipeline.records import Router
+        from mailwatch.store import Store
 
         settings = self.settings
         store = Store(
@@ -65,12 +70,21 @@ class Runtime:
         )
         for notice in store.notices:  # what recovery found: the owner must hear of it
             click.echo(f"mailwatch: {notice}", err=True)
-        app = App(settings, store, self.clock)
         try:
-            yield app
+            yield store
         finally:
-            app.close()
             store.close()
+
+    @contextlib.contextmanager
+    def app(self, *, readonly: bool = False) -> Iterator[App]:
+        from mailwatch.pipeline.app import App
+
+        with self.store(readonly=readonly) as store:
+            app = App(self.settings, store, self.clock)
+            try:
+                yield app
+            finally:
+                app.close()
 
 
 def setup_logging(level: str, json_lines: bool = False) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -11,10 +11,12 @@ from rich.table import Table
 
 from mailwatch.cli.format import day, duration, hours, kind_label, when
 from mailwatch.core.model import OPEN_STATUSES, PENDING, ClientStatus
-from mailwatch.pipeline.app import App
-from mailwatch.pipeline.evaluate import EvaluateReport
-from mailwatch.pipeline.send import SendReport
-from mailwatch.pipeline.sync import SyncReport
+
+if TYPE_CHECKING:
+    from mailwatch.pipeline.app import App
+    from mailwatch.pipeline.evaluate import EvaluateReport
+    from mailwatch.pipeline.send import SendReport
+    from mailwatch.pipeline.sync import SyncReport
 
 
 def console() -> Console:
@@ -29,7 +31,11 @@ def plural(count: int, word: str) -> str:
 
 
 def sync_report(report: SyncReport) -> None:
-    parts = [f"{f.folder}: {plural(f.new, 'new message')}" for f in report.folders]
+    parts = [
+        f"{f.folder}: {plural(f.new, 'new message')}"
+        + (f" from clients ({f.other} more from others, not kept)" if f.other else "")
+        for f in report.folders
+    ]
     click.echo("Synced. " + "; ".join(parts) + ".")
     if report.quarantined:
         click.echo(

@@ -1,14 +1,16 @@
 """One mailwatch instance: settings, store, clock and adapters, wired together.
 
 The CLI builds one per command; the daemon keeps one alive, so the message
-index is built once and then only grows.
+index is built once and then only grows. The adapters (IMAP, SMTP, templates) and
+the sync and send stages are imported when first used: `mailwatch status` needs
+none of them.
 """
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime, time, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from mailwatch.clock import Clock
 from mailwatch.config.model import Settings, parse_hhmm
@@ -17,10 +19,8 @@ from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.model import SENT, ClientStatus
 from mailwatch.core.planner import recheck
 from mailwatch.core.tracking import STATS_DAYS
-from mailwatch.drafts.render import Renderer
 from mailwatch.errors import UsageError
 from mailwatch.imap.base import Mailbox
-from mailwatch.imap.client import ImapMailbox
 from mailwatch.logs import register_secret
 from mailwatch.pipeline.evaluate import (
     EvaluateReport,
@@ -32,11 +32,15 @@ from mailwatch.pipeline.evaluate import (
 )
 from mailwatch.pipeline.index import MessageIndex
 from mailwatch.pipeline.records import Router
-from mailwatch.pipeline.send import Sender, SendReport
-from mailwatch.pipeline.sync import SyncReport, TextPolicy, sync_mailbox
 from mailwatch.smtp.base import Outbox
 from mailwatch.store import Draft, Store
 from mailwatch.store.store import KEEP_DAYS
+
+if TYPE_CHECKING:
+    from mailwatch.drafts.render import Renderer
+    from mailwatch.imap.client import ImapMailbox
+    from mailwatch.pipeline.send import SendReport
+    from mailwatch.pipeline.sync import SyncReport, TextPolicy
 
 # Mail held in memory reaches this much further back than the rules look (the
 # look-back, the 90 days of statistics), so that a window read at the start of a
@@ -60,7 +64,7 @@ class App:
         self.clock = clock
         self._mailbox = mailbox
         self._outbox = outbox
-        self.renderer = renderer or Renderer(settings.template_dir)
+        self._renderer = renderer
         self.router = Router.for_settings(settings)
         if store.router is None or store.router.fingerprint != self.router.fingerprint:
             store.use_router(self.router)
@@ -78,9 +82,18 @@ class App:
             self._mailbox = self.new_mailbox()
         return self._mailbox
 
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            from mailwatch.drafts.render import Renderer
+
+            self._renderer = Renderer(self.settings.template_dir)
+        return self._renderer
+
     def new_mailbox(self) -> ImapMailbox:
         """A fresh IMAP connection object (the daemon's watcher needs its own)."""
         from mailwatch.config.secrets import resolve_password
+        from mailwatch.imap.client import ImapMailbox
 
         imap = self.settings.config.imap
         if imap is None:
@@ -169,6 +182,8 @@ class App:
     # -- the pipeline -----------------------------------------------------------------
 
     def text_policy(self) -> TextPolicy:
+        from mailwatch.pipeline.sync import TextPolicy
+
         lookbacks = [self.settings.rules_for(cid).lookback_days for cid in self.settings.clients]
         return TextPolicy(
             own_addresses=self.settings.owner.addresses,
@@ -177,6 +192,8 @@ class App:
         )
 
     def sync(self, folders: list[str] | None = None) -> SyncReport:
+        from mailwatch.pipeline.sync import sync_mailbox
+
         self.store.set_window(self.window_start())  # a first sync keeps old months on disk
         generation = self.store.mail_generation
         report = sync_mailbox(
@@ -229,9 +246,13 @@ class App:
         return recheck(ctx, draft_view(draft))
 
     async def send(self) -> SendReport:
+        from mailwatch.pipeline.send import Sender
+
         return await Sender(self).run()
 
     def send_blocking(self) -> SendReport:
+        import asyncio
+
         return asyncio.run(self.send())
 
     def statuses(self) -> list[ClientStatus]:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from mailwatch.config.model import Settings
 from mailwatch.core.calendar import BusinessCalendar
@@ -22,10 +23,12 @@ from mailwatch.core.model import (
 from mailwatch.core.planner import client_status, next_change, plan
 from mailwatch.core.tracking import STATS_DAYS
 from mailwatch.drafts.lifecycle import DraftEvent, transition
-from mailwatch.drafts.render import Renderer
 from mailwatch.pipeline.index import MessageIndex
 from mailwatch.store import Draft, Store
 from mailwatch.store.records import HistoryEntry
+
+if TYPE_CHECKING:  # jinja2 is imported only when a draft is written
+    from mailwatch.drafts.render import Renderer
 
 log = logging.getLogger("mailwatch.rules")
 

@@ -9,12 +9,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from mailwatch.core.attribution import Directory
-from mailwatch.imap.base import FetchedMessage
-from mailwatch.parse import ParsedHeaders, asks_something, extract_text, snippet, strip_quotes
 from mailwatch.store.records import MessageRecord
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the parsers are imported by sync, which needs them anyway
     from mailwatch.config.model import Settings
+    from mailwatch.imap.base import FetchedMessage
+    from mailwatch.parse import ParsedHeaders
 
 
 def message_key(folder: str, uidvalidity: int, uid: int) -> str:
@@ -105,6 +105,8 @@ def add_text(
 ) -> str:
     """Read the first bytes of the body: set what the record keeps of it (does our text
     ask something, a short snippet of the own text), and return the whole text read."""
+    from mailwatch.parse import asks_something, extract_text, snippet, strip_quotes
+
     text = extract_text(parsed, body, truncated=len(body) >= limit)
     own = strip_quotes(text)
     record.asks = asks_something(own, extra_phrases)
