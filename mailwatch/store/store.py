@@ -138,6 +138,9 @@ class Store:
         self._mail_dir_identity: tuple[int, int, int] | None = None
         self._pending_texts: dict[str, list[tuple[str, str]]] = {}
         self._touched: set[str] = set()
+        # Records added since the last fold, by month and doc id: folded without parsing
+        # their JSON again.
+        self._unfolded: dict[str, dict[int, MessageRecord]] = {}
         self._rebuild_clients = False
         self._meta_dirty = False
         self._clients_dirty = False
@@ -172,7 +175,14 @@ class Store:
         self._meta_identity = file_identity(self.layout.meta)
         self.sync_file = self._load_sync()
         self._clients = self._load_clients()
+        self._commits = 0
         self.ledger = self._load_ledger()
+        self._commits = max(
+            self._commits,
+            int(_mark(self.sync_file).get("generation", 0)),
+            int(_mark(self.ledger).get("generation", 0)),
+            int((self._meta.get("ledger") or {}).get("generation", 0)),
+        )
         if not self._needs_write():
             return
         if not self.readonly:
@@ -291,9 +301,15 @@ class Store:
                 )
         ledger = StateFile(path, LEDGER_SHAPE, loaded.data)
         self._index_ledger(ledger)
+        witnessed = int((self._meta.get("ledger") or {}).get("generation", 0))
         if loaded.data is None:
             ledger.mark_dirty()  # a new state: the ledger exists before meta says "in use"
         elif loaded.from_backup:
+            self._recovered_ledger(ledger, loaded)
+        elif int(_mark(ledger).get("generation", 0)) < witnessed:
+            # Whole, but older than what meta.json saw written: put back from a backup
+            # (perhaps one copied while mailwatch was writing).
+            loaded.problem = "is older than the last one written (put back from a backup?)"
             self._recovered_ledger(ledger, loaded)
         return ledger
 
@@ -407,6 +423,21 @@ class Store:
             self._pending_texts.clear()
             crash_point("store.after_text")
         dirty = [m for m in sorted(self._months) if self._months[m].dirty]
+        if dirty or self.sync_file.dirty or self.ledger.dirty:
+            # Each commit has a number; each file records the one that last wrote it,
+            # and sync.json that of every month file, so that a month file older than
+            # the cursors (or a ledger older than meta.json's witness) is recognised.
+            self._commits += 1
+            for month in dirty:
+                _set_mark(self._months[month], generation=self._commits)
+            if dirty:
+                months = dict(_mark(self.sync_file).get("months") or {})
+                months.update(dict.fromkeys(dirty, self._commits))
+                _set_mark(self.sync_file, generation=self._commits, months=months)
+            elif self.sync_file.dirty:
+                _set_mark(self.sync_file, generation=self._commits)
+            if self.ledger.dirty:
+                _set_mark(self.ledger, generation=self._commits)
         if dirty:
             make_private_dir(self.layout.mail_dir)
             for month in dirty:
@@ -447,6 +478,7 @@ class Store:
         """A failed batch: forget its changes, read what is durable again."""
         self._pending_texts.clear()
         self._touched.clear()
+        self._unfolded.clear()
         for month, file in list(self._months.items()):
             if file.dirty:
                 self._drop_month(month)
@@ -554,19 +586,30 @@ class Store:
         self._months[month] = file
         self._month_keys[month] = {d["key"] for d in file.docs("messages").values()}
         lost = None
+        written = int((_mark(self.sync_file).get("months") or {}).get(month, 0))
         if loaded.problem:
             lost = f"{path} {loaded.problem}" + (
                 "; its previous version was used." if loaded.from_backup else "."
             )
-        elif loaded.absent and self._clients["months"].get(month):
+        elif loaded.absent and (self._clients["months"].get(month) or written):
             lost = f"{path} is missing."
+        elif int(_mark(file).get("generation", 0)) < written:
+            # Older than the cursors that cover its mail: a backup copied while
+            # mailwatch was writing, say. The mail in between is read again.
+            lost = f"{path} is older than the cursors in sync.json (put back from a backup?)."
         if lost is not None:
             if self.readonly:
                 self._notice(lost + " Run `mailwatch sync` to read that mail again.")
             else:
                 if loaded.from_backup:
                     file.mark_dirty()
-                self._read_from_start(lost)
+                with self.batch():
+                    # What the file holds is the new baseline: it is not found wanting
+                    # again at every start.
+                    months = dict(_mark(self.sync_file).get("months") or {})
+                    months[month] = int(_mark(file).get("generation", 0))
+                    _set_mark(self.sync_file, months=months)
+                    self._read_from_start(lost)
         return file
 
     def _records_of(self, month: str) -> list[MessageRecord]:
@@ -630,7 +673,8 @@ class Store:
                         new.append(record)
                 if not new:
                     continue
-                file.table("messages").insert_multiple(r.to_json() for r in new)
+                ids = file.table("messages").insert_multiple(r.to_json() for r in new)
+                self._unfolded.setdefault(month, {}).update(zip(ids, new, strict=True))
                 if month in self._month_records:
                     self._month_records[month].extend(new)
                 fresh.extend(new)
@@ -722,6 +766,7 @@ class Store:
         if self._rebuild_clients:
             self._rebuild_clients = False
             self._touched.clear()
+            self._unfolded.clear()
             self._clients = {"months": {}, "clients": {}}
             for month in self._month_names():
                 self._touched.add(month)
@@ -743,13 +788,14 @@ class Store:
         done = int(self._clients["months"].get(month, 0))
         docs = file.docs("messages")
         newer = [(int(i), d) for i, d in docs.items() if int(i) > done]
+        added = self._unfolded.pop(month, {})
         if not newer:
             return
         clients = self._clients["clients"]
-        for _, doc in newer:
+        for doc_id, doc in newer:
             if self.router is None:
                 break
-            record = MessageRecord.from_json(doc)
+            record = added.get(doc_id) or MessageRecord.from_json(doc)
             client, direction = self.router.classify(record)
             if client is None:
                 continue
@@ -870,6 +916,7 @@ class Store:
         events = self.ledger.docs("events").values()
         return {
             "written_at": self._now().isoformat(),
+            "generation": int(_mark(self.ledger).get("generation", 0)),
             "drafts": {d.id: [d.status, d.version] for d in self._drafts},
             "events": len(events),
             "last_event_at": max((e["at"] for e in events), default=None),
@@ -905,8 +952,13 @@ class Store:
         head = f"{ledger.path} {loaded.problem}" + (
             f" (kept as {loaded.kept})" if loaded.kept else ""
         )
+        used = (
+            "the previous version (ledger.json.bak) was restored"
+            if loaded.from_backup
+            else "it is used as it is"
+        )
         self._notice(
-            f"{head}; the previous version (ledger.json.bak) was restored. "
+            f"{head}; {used}. "
             + ("Lost: " + "; ".join(lost) + "." if lost else "Nothing was lost.")
         )
         ledger.mark_dirty()
@@ -948,6 +1000,8 @@ class Store:
             loaded = read_plain(self.layout.meta)
             if loaded.data is not None and not loaded.from_backup:
                 self._meta = loaded.data
+                witnessed = int((loaded.data.get("ledger") or {}).get("generation", 0))
+                self._commits = max(self._commits, witnessed)
             elif not self.readonly:
                 self._notice(f"{self.layout.meta} {loaded.problem or 'is missing'}; rewritten.")
                 self._meta_dirty = True
@@ -982,6 +1036,8 @@ class Store:
         if loaded.data is not None and not loaded.from_backup:
             file.replace_data(loaded.data)
             file.identity = file_identity(file.path)
+            # Another process committed: number the next commit after its.
+            self._commits = max(self._commits, int(_mark(file).get("generation", 0)))
             if file is self.ledger:
                 self._index_ledger(file)
             return True
@@ -1069,6 +1125,17 @@ class Store:
                 if doc["id"] == draft_id:
                     return Draft.from_json(doc)
         return None
+
+
+def _mark(file: StateFile) -> dict[str, Any]:
+    """A file's commit mark: the number of the commit that last wrote it (and, in
+    sync.json, the number of the commit that last wrote each month file)."""
+    return file.docs("commit").get("1") or {}
+
+
+def _set_mark(file: StateFile, **values: Any) -> None:
+    file.storage.read()["commit"] = {"1": {**_mark(file), **values}}
+    file.mark_dirty()
 
 
 def _bak(path: Path) -> bool:

@@ -230,9 +230,10 @@ def test_a_crash_between_archive_and_ledger_loses_and_doubles_nothing(tmp_path: 
     later = NOV + timedelta(days=120)
     with Store(tmp_path) as store:
         store.record_event("acme", "threshold", NOV, {}, key="old")
-        ledger = (tmp_path / "ledger.json").read_bytes()
+        before = {n: (tmp_path / n).read_bytes() for n in ("ledger.json", "meta.json")}
         store.compact(later)
-    (tmp_path / "ledger.json").write_bytes(ledger)  # archive written, ledger not
+    for name, data in before.items():  # archive written; ledger and meta not
+        (tmp_path / name).write_bytes(data)
     with Store(tmp_path) as store:
         assert [e["key"] for e in store.events(archived=True)] == ["old"]
         store.compact(later + timedelta(days=2))

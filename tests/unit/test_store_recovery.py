@@ -312,3 +312,51 @@ def test_compaction_keeps_what_a_later_restore_needs(tmp_path: Path) -> None:
     with Store(tmp_path) as store:
         assert [d.id for d in store.drafts()] == ["aaaaaa"]
         assert store.draft("aaaaaa").status == "rejected"
+
+
+# -- a backup copied while mailwatch was writing --------------------------------------
+
+
+def test_a_month_older_than_the_cursors_is_read_again(tmp_path: Path) -> None:
+    """A backup tool copied mail/ before a commit and sync.json after it: the cursors
+    cover mail the month file lacks. It is noticed, and that mail read again."""
+    with Store(tmp_path) as store:
+        with store.batch():
+            store.add_messages([record(1)])
+            store.set_folder_state(FolderState("INBOX", 1, 1))
+        month = (tmp_path / "mail" / "2026-11.json").read_bytes()
+        with store.batch():
+            store.add_messages([record(2)])
+            store.set_folder_state(FolderState("INBOX", 1, 2))
+    (tmp_path / "mail" / "2026-11.json").write_bytes(month)
+    with Store(tmp_path) as store:
+        assert [r.uid for r in store.messages()] == [1]
+        assert "older than the cursors" in store.notices[0]
+        assert store.folder_state("INBOX").last_uid == 0
+    with Store(tmp_path) as store:
+        store.messages()
+        assert not store.notices  # found once, not at every start
+
+
+def test_a_ledger_older_than_its_witness_says_what_it_lacks(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.insert_draft(draft("aaaaaa"))
+        ledger = (tmp_path / "ledger.json").read_bytes()
+        change_draft(store, "aaaaaa", "approve", by="owner", now=NOV)
+    (tmp_path / "ledger.json").write_bytes(ledger)  # meta.json is newer
+    with Store(tmp_path) as store:
+        [notice] = store.notices
+        assert "older than the last one written" in notice and "it is used as it is" in notice
+        assert "draft aaaaaa was approved (version 1)" in notice
+    with Store(tmp_path) as store:
+        assert not store.notices
+
+
+def test_a_crash_between_ledger_and_meta_is_no_loss(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.insert_draft(draft("aaaaaa"))
+        meta = (tmp_path / "meta.json").read_bytes()
+        change_draft(store, "aaaaaa", "approve", by="owner", now=NOV)
+    (tmp_path / "meta.json").write_bytes(meta)  # the ledger is newer than its witness
+    with Store(tmp_path) as store:
+        assert not store.notices and store.draft("aaaaaa").status == APPROVED
