@@ -92,6 +92,16 @@ def sync(rt: Runtime) -> None:
 
 @cli.command()
 @click.pass_obj
+def reindex(rt: Runtime) -> None:
+    """Read all mail again and keep your clients' (after adding a client)."""
+    from mailwatch.cli import show
+
+    with rt.app() as app:
+        show.sync_report(app.reindex())
+
+
+@cli.command()
+@click.pass_obj
 def evaluate(rt: Runtime) -> None:
     """Run the rules and queue drafts for your approval."""
     from mailwatch.cli import show

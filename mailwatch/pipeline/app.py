@@ -212,6 +212,23 @@ class App:
             self._index.add_records(r for r in report.new_records if r.date >= since)
         return report
 
+    def reindex(self) -> SyncReport:
+        """Read the mailbox again from the start and keep what is kept now (after new
+        clients were added); then sync as usual."""
+        from mailwatch.pipeline.sync import sync_mailbox
+
+        self.store.set_window(self.window_start())
+        report = sync_mailbox(
+            self.mailbox,
+            self.store,
+            self.folders(),
+            self.clock.now(),
+            self.text_policy(),
+            reindex=True,
+        )
+        self._index = None  # built again from what is now stored
+        return report
+
     def _refresh_sent_drafts(self, drafts: list[Draft] | None = None) -> MessageIndex:
         index = self.index
         index.set_sent_drafts(self.store.drafts(statuses=[SENT]) if drafts is None else drafts)

@@ -124,6 +124,24 @@ class FolderSync:
         self._ingest(uids, status, last_uid)
         return self.report
 
+    def reindex(self) -> FolderReport:
+        """Read again every message the cursor already passed, and keep what the router
+        keeps now (a new client's older mail, which was not a client's when first read).
+        Records dedupe by key, so what is stored already is not stored twice; the cursor
+        is left where it is, then a normal sync follows."""
+        status = self.mailbox.status(self.folder)
+        state = self.store.folder_state(self.folder)
+        if state is not None and state.uidvalidity == status.uidvalidity and state.last_uid:
+            uids = [u for u in self.mailbox.uids_after(self.folder, 0) if u <= state.last_uid]
+            for batch in _batches(uids, FETCH_BATCH):
+                texts: dict[str, str] = {}
+                records, _ = self._fetch_batch(status.uidvalidity, batch, texts)
+                self.report.quarantined = 0  # already set aside when first read
+                fresh = self.store.add_messages(records, texts)
+                self.records.extend(fresh)
+                self.report.new += len(fresh)
+        return self.run()
+
     # -- ingestion --------------------------------------------------------------------
 
     def _ingest(self, uids: list[int], status: FolderStatus, last_uid: int) -> None:
@@ -306,11 +324,13 @@ def sync_mailbox(
     folders: Sequence[str],
     now: datetime | None = None,
     policy: TextPolicy = TextPolicy(),
+    *,
+    reindex: bool = False,
 ) -> SyncReport:
     moment = now or datetime.now(UTC)
     report = SyncReport()
     for folder in folders:
         job = FolderSync(mailbox, store, folder, moment, policy)
-        report.folders.append(job.run())
+        report.folders.append(job.reindex() if reindex else job.run())
         report.new_records.extend(job.records)
     return report

@@ -269,6 +269,8 @@ class Store:
         self.router = router
         if self._clients.get("router") != router.fingerprint:
             self._rebuild_clients = True
+            if self._clients.get("router") and not self.readonly:
+                self._clients_changed()
 
     def _load_clients(self) -> dict[str, Any]:
         loaded = read_plain(self.layout.clients)
@@ -280,7 +282,16 @@ class Store:
         data.setdefault("clients", {})
         if self.router is not None and data.get("router") != self.router.fingerprint:
             self._rebuild_clients = True
+            if data.get("router") and not self.readonly:
+                self._clients_changed()
         return data
+
+    def _clients_changed(self) -> None:
+        self._notice(
+            "Your clients or their addresses changed. Mail that was not a client's when "
+            "it was read is not in the record: `mailwatch reindex` reads the mailbox "
+            "again and keeps your clients' mail."
+        )
 
     def _load_ledger(self) -> StateFile:
         path = self.layout.ledger

@@ -331,3 +331,30 @@ def test_a_date_a_few_minutes_ahead_is_kept(world):
     [record] = [r for r in world.store.messages() if r.message_id == "<soon@acme.test>"]
     assert record.date == MONDAY + timedelta(minutes=5)
     assert not any("future" in d for d in record.defects)
+
+
+def test_mail_of_others_is_not_kept_until_they_become_a_client(world, tmp_path):
+    newcomer = ("Lea Martin", "lea@olive.test")
+    raw = make_email(
+        sender=newcomer,
+        to=[SAM],
+        subject="Could you manage our Instagram?",
+        body="Hello, we are looking for help.",
+        date=MONDAY - timedelta(days=20),
+        message_id="<lead@olive.test>",
+    )
+    world.mailbox.deliver("INBOX", raw, MONDAY - timedelta(days=20))
+    world.ask()
+    report = world.app.sync()
+    assert (report.new, report.other) == (1, 1)  # the question to Jane; Lea is no client yet
+    assert all(r.message_id != "<lead@olive.test>" for r in world.store.all_messages())
+
+    world.settings.clients["olive"] = Client(name="Olive Studio", emails=["lea@olive.test"])
+    app = App(world.settings, world.store, world.clock, mailbox=world.mailbox)
+    assert "mailwatch reindex" in world.store.notices[-1]
+    assert app.sync().new == 0  # the cursor is past her message
+    report = app.reindex()
+    assert report.new == 1
+    [olive] = [s for s in app.statuses() if s.client == "olive"]
+    assert olive.last_inbound == MONDAY - timedelta(days=20)
+    assert app.reindex().new == 0  # nothing twice
