@@ -142,6 +142,7 @@ class Store:
         # their JSON again.
         self._unfolded: dict[str, dict[int, MessageRecord]] = {}
         self._rebuild_clients = False
+        self._folds = 0  # bumps when the aggregates change
         self._meta_dirty = False
         self._clients_dirty = False
         if readonly:
@@ -456,11 +457,7 @@ class Store:
             self._mail_dir_identity = file_identity(self.layout.mail_dir)
             crash_point("store.after_mail")
         if self._clients_dirty:
-            self._clients["router"] = self.router.fingerprint if self.router else None
-            payload = dumps(self._clients)
-            atomic_write_bytes(self.layout.clients, payload, keep_backup=True)
-            self._count(len(payload))
-            self._clients_dirty = False
+            self._write_clients()
         if self.ledger.dirty:
             self._count(self.ledger.flush())
             crash_point("store.after_ledger")
@@ -760,7 +757,16 @@ class Store:
     # -- per-client aggregates (clients.json) -----------------------------------------
 
     def client_stats(self) -> dict[str, ClientStats]:
+        rebuilt = self._rebuild_clients
         self._fold_touched()
+        if rebuilt and self.readonly:
+            # Counted again from every month (the clients changed): a reader keeps the
+            # result for the next command too, if it can take the lock at once.
+            with contextlib.suppress(AlreadyRunning), self._write_access(timeout=1.0):
+                self._write_clients()
+        cached = getattr(self, "_stats", None)
+        if cached is not None and cached[0] is self._clients and cached[1] == self._folds:
+            return cached[2]
         out = {}
         for client, doc in self._clients["clients"].items():
             out[client] = ClientStats(
@@ -769,7 +775,15 @@ class Store:
                 int(doc.get("in", 0)),
                 int(doc.get("out", 0)),
             )
+        self._stats = (self._clients, self._folds, out)  # until the next fold or reload
         return out
+
+    def _write_clients(self) -> None:
+        self._clients["router"] = self.router.fingerprint if self.router else None
+        payload = dumps(self._clients)
+        atomic_write_bytes(self.layout.clients, payload, keep_backup=True)
+        self._count(len(payload))
+        self._clients_dirty = False
 
     def _fold_touched(self) -> None:
         """Count in the records of each changed month that the aggregates have not
@@ -819,6 +833,7 @@ class Store:
                     stats[field] = record.date.isoformat()
         self._clients["months"][month] = max(i for i, _ in newer)
         self._clients_dirty = True
+        self._folds += 1
 
     # -- drafts (ledger.json) ---------------------------------------------------------
 

@@ -316,3 +316,11 @@ def test_kill_9_during_writes_leaves_a_loadable_store(tmp_path: Path) -> None:
             if state is not None:
                 assert set(range(state.last_uid + 1)) <= stored  # nothing skipped
             assert len(stored) % 200 == 0  # batches land whole or not at all
+
+
+def test_a_reader_keeps_the_aggregates_it_counted_again(tmp_path: Path) -> None:
+    with Store(tmp_path) as store:
+        store.add_messages([record(1)])
+    with Store(tmp_path, readonly=True, router=Router()) as reader:  # `mailwatch status`
+        assert reader.client_stats()["acme"].count_in == 1
+    assert json.loads((tmp_path / "clients.json").read_text())["router"] == "test-1"
