@@ -98,7 +98,11 @@ def backup_path(path: Path) -> Path:
     return path.with_name(path.name + ".bak")
 
 
-def atomic_write_bytes(path: Path, payload: bytes, *, keep_backup: bool = False) -> None:
+def atomic_write_bytes(
+    path: Path, payload: bytes, *, keep_backup: bool = False, sync_dir: bool = True
+) -> None:
+    """Replace `path` with `payload`, durably. `sync_dir=False` leaves the directory's
+    fsync to the caller, who writes several files into it and then fsyncs it once."""
     with access(path, "write"):
         tmp = path.with_name(f".{path.name}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
@@ -114,7 +118,8 @@ def atomic_write_bytes(path: Path, payload: bytes, *, keep_backup: bool = False)
             os.link(path, link)
             os.replace(link, backup_path(path))
         os.replace(tmp, path)
-        fsync_directory(path.parent)
+        if sync_dir:
+            fsync_directory(path.parent)
 
 
 def append_lines(path: Path, lines: list[bytes]) -> int:
@@ -184,9 +189,9 @@ class AtomicJSONStorage(Storage):
         self._data = data
         self.dirty = True
 
-    def flush(self, *, keep_backup: bool = True) -> int:
+    def flush(self, *, keep_backup: bool = True, sync_dir: bool = True) -> int:
         payload = dumps(self._data)
-        atomic_write_bytes(self.path, payload, keep_backup=keep_backup)
+        atomic_write_bytes(self.path, payload, keep_backup=keep_backup, sync_dir=sync_dir)
         self.dirty = False
         self.writes += 1
         self.bytes_written += len(payload)

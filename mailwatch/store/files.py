@@ -153,8 +153,8 @@ class StateFile:
     def mark_dirty(self) -> None:
         self.storage.dirty = True
 
-    def flush(self, *, keep_backup: bool = True) -> int:
-        written = self.storage.flush(keep_backup=keep_backup)
+    def flush(self, *, keep_backup: bool = True, sync_dir: bool = True) -> int:
+        written = self.storage.flush(keep_backup=keep_backup, sync_dir=sync_dir)
         self.identity = file_identity(self.path)
         return written
 

@@ -46,6 +46,7 @@ from mailwatch.store.atomic import (
     atomic_write_bytes,
     dumps,
     file_identity,
+    fsync_directory,
     make_private_dir,
     make_private_file,
 )
@@ -453,7 +454,8 @@ class Store:
         if dirty:
             make_private_dir(self.layout.mail_dir)
             for month in dirty:
-                self._count(self._months[month].flush())
+                self._count(self._months[month].flush(sync_dir=False))
+            fsync_directory(self.layout.mail_dir)  # once for all the renames above
             self._mail_dir_identity = file_identity(self.layout.mail_dir)
             crash_point("store.after_mail")
         if self._clients_dirty:
