@@ -287,6 +287,31 @@ class Store:
             )
         return self._drafts_cache
 
+    # -- the attention list ------------------------------------------------------------
+
+    def set_attention(
+        self, client: str | None, items: list[dict[str, Any]], source: str = "rules"
+    ) -> bool:
+        """Replace what `source` says needs the owner about `client` (items it no longer
+        raises clear themselves). Writes only when something changed."""
+        table = self.db.table("attention")
+        current = [
+            d
+            for d in self._raw_docs("attention")
+            if d.get("client") == client and d.get("source") == source
+        ]
+        if _comparable(current) == _comparable(items):
+            return False
+        self._check_writable()
+        table.remove((Query().client == client) & (Query().source == source))
+        if items:
+            table.insert_multiple([{**item, "client": client, "source": source} for item in items])
+        self._written()
+        return True
+
+    def attention(self) -> list[dict[str, Any]]:
+        return [dict(d) for d in self._raw_docs("attention")]
+
     # -- events (the client's timeline) -----------------------------------------------
 
     def record_event(
@@ -310,3 +335,10 @@ class Store:
         if client is not None:
             docs = [d for d in docs if d.get("client") == client]
         return sorted((dict(d) for d in docs), key=lambda d: d["at"])
+
+
+def _comparable(items: Iterable[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (str(i.get("key")), str(i.get("kind")), str(i.get("since")), str(i.get("text")))
+        for i in items
+    )
