@@ -139,6 +139,19 @@ def status(rt: Runtime, as_json: bool, with_daemon: bool) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a list).")
+@click.pass_obj
+def attention(rt: Runtime, as_json: bool) -> None:
+    """What needs you and is not a draft: late replies, failures, mail set aside..."""
+    with rt.app(readonly=True) as app:
+        items = app.attention()
+        if as_json:
+            click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+            return
+        show.attention_list(app, items)
+
+
+@cli.command()
 @click.pass_obj
 def run(rt: Runtime) -> None:
     """Run continuously: watch the mailbox, draft, send what you approved (stop: Ctrl-C)."""

@@ -213,6 +213,19 @@ class App:
     def send_blocking(self) -> SendReport:
         return asyncio.run(self.send())
 
+    def attention(self) -> list[dict[str, Any]]:
+        """What needs the owner now (see pipeline/attention.py)."""
+        from mailwatch.daemon.health import read_health
+        from mailwatch.pipeline.attention import collect
+
+        return collect(
+            self.store.attention(),
+            self.store.quarantined(),
+            self.store.drafts(statuses=["failed"]),
+            read_health(self.store.path),
+            self.clock.now(),
+        )
+
     def statuses(self) -> list[ClientStatus]:
         drafts = self.store.drafts()
         index = self._refresh_sent_drafts(drafts)
