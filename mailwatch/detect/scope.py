@@ -273,6 +273,8 @@ _REQUEST_RX = _rx(
   | \b(?:serait|est)[-\s]il\s+possible\b | \bce\s+serait\s+possible\b | \bpossible\s+de\b
   | \bmerci\s+de\b | \bmerci\s+d' | \bveuillez\b | \bstp\b | \bsvp\b
   | \bs'il\s+(?:te|vous)\s+plait\b | \bil\s+faudrait\b | \bc'est\s+jouable\b
+  | \b(?:it\s+would|it'd)\s+be\s+(?:great|nice|good|ideal|awesome|amazing|helpful)\s+(?:to|if)\b
+  | \bce\s+serait\s+(?:bien|top|super|genial|ideal|parfait|chouette)\s+(?:de|d'|si|que)
     """
 )
 
@@ -318,6 +320,18 @@ _AWAY_RX = _rx(
 
 # --------------------------------------------------------------------------- scope objects
 
+# What may stand between a verb of adding and the channel: "add our LinkedIn", "share it
+# on", "mettre les posts sur", "take care of our", "start managing an X account".
+_CHANNEL_FILLER = frozenset(
+    (
+        *("our", "a", "an", "the", "it", "them", "this", "these", "everything", "same"),
+        *("posts", "post", "content", "videos", "video", "also", "too", "on", "to", "in"),
+        *("of", "account", "page", "profile", "managing", "posting", "sharing", "up"),
+        *("publishing", "new", "notre", "nos", "un", "une", "le", "la", "les", "l'", "ces"),
+        *("aussi", "egalement", "sur", "en", "de", "du", "des", "d'", "compte", "profil"),
+        *("contenus", "publications", "tout", "charge", "s'", "t'", "vous", "nous"),
+    )
+)
 _ALSO_RX = re.compile(r"\b(?:also|too|as\s+well|aussi|egalement|en\s+plus)\b")
 # A verb that adds a channel, with up to a few words before the channel name.
 _CHANNEL_VERB = (
@@ -348,13 +362,21 @@ _MAKE_VERB = (
     r"\b(?:do|doing|make|making|create|creating|run|running|launch|launching|plan|planning"
     r"|write|writing|produce|producing|shoot|film|add|adding|start|starting|set\s+up|setup"
     r"|put\s+together|prepare|take\s+care\s+of|handle|manage|managing|include|cover|get|design"
-    r"|send|sending|boost|try"
+    r"|send|sending|boost|try|have|get"
     r"|faire|fassiez|fais|fait|creer|lancer|rediger|prevoir|preparer|produire|tourner|realiser"
     r"|ajouter|integrer|occuper|prendre\s+en\s+charge|gerer|mettre\s+en\s+place|setup|monter"
     r"|envoyer|envoi|besoin\s+d'|besoin\s+de|tester|developper)\b"
 )
 _DEFINITE = re.compile(
     r"\b(?:the|this|that|these|those|le|la|les|ce|cet|cette|ces|ta|ton|tes|votre|vos|your)\b|\bl'"
+)
+# "we'd like a newsletter", "on aurait besoin d'une vidéo": a wish right before the noun.
+_WISH_FOR_RX = _rx(
+    r"""\b(?:like|love|want|need|aimerions|aimerait|aimerais|voudrions|voudrait|voudrais
+          |souhait\w*|besoin)
+        (?:\s+(?:bien|also|aussi|really|vraiment|egalement|to\s+have|to\s+get|avoir))*
+        \s*\b(?:a|an|some|more|new|another|few|des|une|un|d'|de|quelques|nouveaux?|nouvelles?)
+        \s*(?:[\w'-]+\s+){0,2}$"""
 )
 _POSSESSIVE = re.compile(r"\b(?:our|my|nos|notre|mes|ma|mon)\b")
 _BOOST_RX = re.compile(r"\bboost(?:er|ez|ing|s)?\b")
@@ -391,8 +413,13 @@ _KEEP_RX = re.compile(
 _POSTS_WORD_RX = re.compile(r"\b(?:posts?|publications?|post|poster|publier|publish)\b")
 
 # Frequency without a number: "post on weekends instead of Mondays".
+_HABITUAL_RX = _rx(
+    r"""\b(?:weekends?|week-ends?|(?:mon|tues|wednes|thurs|fri|satur|sun)days|from\s+now\s+on
+         |every|each|chaque|tous\s+les|desormais|dorenavant|a\s+l'avenir|in\s+future
+         |(?:les|le)\s+(?:lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)s?\s+(?:au\s+lieu|plutot))\b"""
+)
 _FREQUENCY_RX = _rx(
-    r"""\b(?:post|posting|publish|publier|poster)\b.*\b(?:instead\s+of|rather\s+than|au\s+lieu\s+d|plutot\s+que)\b
+    r"""\b(?:post|posting|publish|publier|poster)\b.*\b(?:instead\s+of|rather\s+than|au\s+lieu\s+d[eu']?|plutot\s+que)\b
   | \b(?:change|changer|modifier)\s+(?:the\s+|our\s+|les\s+|le\s+|nos\s+)?(?:posting\s+)?
        (?:posting\s+days|schedule|jours\s+de\s+publication|rythme|frequence|frequency)"""
 )
@@ -430,7 +457,7 @@ _REV_OBJECT = (
     r"|couleurs?|police|textes?|titres?|carrousel|banniere|musique|fond|mise\s+en\s+page|prix"
     r"|adresse|address|accroche|maquettes?|montage|sous-titres|diapo|diapos|publications?"
     r"|part|passage|animation|rouge|bleu|vert|jaune|noir|blanc|red|blue|green|yellow|black"
-    r"|white|orange|pink|rose|violet|gris|grey|gray|name|nom|link|lien|photos?|cta)\b"
+    r"|white|orange|pink|rose|violet|gris|grey|gray|name|nom|photos?|cta)\b"
 )
 _REV_OBJECT_RX = re.compile(_REV_OBJECT)
 _REV_VERB = (
@@ -440,7 +467,7 @@ _REV_VERB = (
     r"|make\s+(?:[\w'-]+\s+){0,4}(?:bigger|smaller|larger|shorter|longer|lighter|darker|brighter"
     r"|bolder|bold|clearer|more|less|orange|red|blue|green|yellow|black|white|pink)"
     r"|move\s+(?:[\w'-]+\s+){1,5}(?:to|at)\s+the\s+(?:top|bottom|left|right|end|start|beginning|front)"
-    r"|(?:add|put)\s+(?:our|the|my|a)\s+(?:[\w'-]+\s+){0,2}(?:logo|address|price|link|hashtag|emoji"
+    r"|(?:add|put)\s+(?:our|the|my|a)\s+(?:[\w'-]+\s+){0,2}(?:logo|address|price|hashtag|emoji"
     r"|date|phone|website|url|credit|tag|mention|caption|subtitles|cta)\b"
     r"|modifier|modifie|modifiez|changer|changez|corriger|corrige|corrigez|refaire|refais|retoucher"
     r"|ajuster|remplacer|remplace|enlever|enleve|retirer|supprimer|raccourcir|rallonger|agrandir"
@@ -448,7 +475,7 @@ _REV_VERB = (
     r"|en\s+choisir\s+une?\s+autre|choisir\s+une?\s+autre|mettre\s+(?:[\w'-]+\s+){0,4}en\s+"
     r"(?:gras|avant|haut|bas|valeur|majuscules?|italique)"
     r"|mettre\s+(?:notre|votre|le|la|l'|les|nos)\s*(?:[\w'-]+\s+){0,2}(?:en\s+bas|en\s+haut|dans)"
-    r"|ajouter\s+(?:notre|le|la|l'|nos|les)\s*(?:logo|adresse|prix|lien|mention|numero|hashtag))"
+    r"|ajouter\s+(?:notre|le|la|l'|nos|les)\s*(?:logo|adresse|prix|mention|numero|hashtag))"
 )
 _REV_VERB_RX = re.compile(_REV_VERB)
 _COMPLAINT_RX = _rx(
@@ -526,6 +553,12 @@ _CHOICE_RX = _rx(
   | \b(?:le\s+visuel|the\s+visual|la\s+version|la\s+photo|the\s+photo)\s+(?:avec|with)\b
   | ^\s*(?:option\s+)?[a-e1-5]\s+it\s+is\b
     """
+)
+# A choice on its own, as a whole reply: "Option 2 please!", "La B, merci".
+_CHOICE_ALONE_RX = _rx(
+    r"""^\s*(?:(?:ok|okay|yes|oui|alors|donc)[\s,]+)?
+        (?:option|version|proposal|proposition|la|le|v)\s*[a-e1-5]\b
+        [\s,!.]*(?:please|pls|svp|stp|for\s+us|pour\s+nous|merci|thanks|thank\s+you)?[\s!.]*$"""
 )
 _TIME_RX = re.compile(r"\b\d{1,2}\s*(?:h|:)\s*\d{0,2}\b|\b\d{1,2}\s*(?:am|pm)\b")
 _APPROVAL_ONLY_RX = re.compile(r"\bgo\s+ahead\b|\bfeu\s+vert\b")
@@ -649,10 +682,12 @@ def _scope(
         neutral = _SWITCH_RX.search(low) and not _MORE_POSTS_RX.search(low)
         changed = "frequency_change" if (down or neutral) and ppw is not None else None
         summary = _summary_volume(ppw, extra, extra_week, per_month, lang)
+        channel = channels[0] if channels and channels[0] != "newsletter" else None
         return 3, _request(
             s,
             "scope",
             summary,
+            channel=channel,
             posts_per_week=ppw,
             work=changed,
             start=start,
@@ -670,6 +705,25 @@ def _scope(
         summary = _summary_channel(channel, lang)
         return 4, _request(s, "scope", summary, channel=channel, start=start, start_date=start_date)
 
+    if _FREQUENCY_RX.search(low) and not revision and not _HABITUAL_RX.search(low):
+        day = _DATE_RX.search(low)
+        thing = next(  # the deliverable, not the verb "post" ("post the giveaway")
+            (
+                m
+                for m in re.finditer(_DELIVERABLE, low)
+                if not re.match(r"\s+(?:the|it|our|le|la|les|l')\b", low[m.end() :])
+            ),
+            None,
+        )
+        if day and thing:  # "post the giveaway on Tuesday instead of Monday"
+            start = s.original(day.start(), day.end())
+            start_date = _resolve(start, written)
+            obj = s.original(thing.start(), thing.end())
+            summary = _summary_move(obj, start, start_date, lang, mail_lang, canonical=True)
+            return 3, _request(
+                s, "scope", summary, work="date_change", start=start, start_date=start_date
+            )
+        return None
     if _FREQUENCY_RX.search(low) and not revision:
         summary = "change the posting days" if lang == "en" else "changer les jours de publication"
         return 2, _request(
@@ -714,14 +768,12 @@ def _requested_channel(s: _Sentence, revision: bool) -> str | None:
             if _EXISTING_BEFORE.search(before):
                 continue
             window = before[-60:]
-            verb = re.search(_CHANNEL_VERB + r"(?:\s+[\w'-]+){0,4}?\s+$", window)
+            verb = re.search("(?P<verb>" + _CHANNEL_VERB + r")(?:\s+[\w'-]+){0,4}?\s+$", window)
             if verb is None:
                 continue
-            between = window[verb.end() :]
-            if _REV_OBJECT_RX.search(between) and not re.search(
-                r"\b(?:posts?|publications?)\b", between
-            ):
-                continue  # "add the logo on the Instagram post" is a revision
+            between = window[verb.end("verb") :]
+            if any(word not in _CHANNEL_FILLER for word in re.findall(r"[\w']+", between)):
+                continue  # "add my colleague on LinkedIn", "add the logo on the FB post"
             strong = re.match(
                 r"\b(?:add|adding|start|starting|open|opening|launch|set\s+up|setup|manage|managing"
                 r"|ajout\w*|ouvrir|lancer|creer|ger\w*|prendre\s+en\s+charge|preniez|occuper"
@@ -758,15 +810,7 @@ def _work(low: str) -> str | None:
                 verb = v
             if verb is None:
                 # "we'd like a newsletter", "on aurait besoin d'une vidéo"
-                if re.search(
-                    r"(?:\b(?:a|an|some|more|new|another|few|des|une|un|d'|de|quelques|nouveaux?"
-                    r"|nouvelles?)\s+(?:[\w'-]+\s+){0,2})$",
-                    before,
-                ) and re.search(
-                    r"\b(?:like|love|want|need|aimerions|aimerait|voudrions|voudrait"
-                    r"|souhait\w*|besoin)\b",
-                    before,
-                ):
+                if _WISH_FOR_RX.search(before):
                     return name
                 continue
             gap = before[-70:][verb.end() :]
@@ -1007,7 +1051,9 @@ def _decision(
     if s.question or (_NOT_WORK_RX.search(low) and not _CHOICE_RX.search(low)):
         return None
     strong = _DECIDE_STRONG_RX.search(low)
-    verb = _DECIDE_RX.search(low)
+    if strong and not _about_the_work(low[strong.end() :]):
+        strong = None  # "I've decided to take a few days off"
+    verb = _DECIDE_RX.search(low) or _CHOICE_ALONE_RX.search(low)
     if not strong and not verb:
         return None
     choice = _CHOICE_RX.search(low)
@@ -1033,6 +1079,17 @@ def _decision(
     return 2 + bool(choice) + bool(strong), _request(
         s, "decision", summary, start=start, start_date=start_date
     )
+
+
+_WORK_NOUN_RX = re.compile(
+    rf"{_REV_OBJECT}|{_DELIVERABLE}|\b(?:option|version|proposal|proposition|plan|schedule"
+    r"|calendar|calendrier|planning|concept|piste|go\s+with|keep|stick|garder|partir)\b"
+    r"|" + "|".join(rx for _, rx in _CHANNELS + _WORK)
+)
+
+
+def _about_the_work(clause: str) -> bool:
+    return bool(_WORK_NOUN_RX.search(clause) or _VOLUME_RX.search(clause))
 
 
 def _day(s: _Sentence) -> str | None:
@@ -1197,10 +1254,18 @@ _OBJECTS = (  # deliverables: (pattern, English, French)
 
 
 def _summary_move(
-    obj: str, start: str | None, start_date: date | None, lang: str, mail_lang: str
+    obj: str,
+    start: str | None,
+    start_date: date | None,
+    lang: str,
+    mail_lang: str,
+    *,
+    canonical: bool = False,
 ) -> str:
+    """ "move the launch to 15 December", "décaler le lancement au 7 décembre"; `obj` as
+    written when the mail is in the summary's language (unless `canonical`)."""
     obj_low, _ = _fold(obj)
-    if lang == mail_lang:
+    if lang == mail_lang and not canonical:
         thing = obj[0].lower() + obj[1:] if obj[:1].isupper() and not obj[1:2].isupper() else obj
     else:
         thing = next(
