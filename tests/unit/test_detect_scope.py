@@ -24,9 +24,10 @@ EXTRACTED = ("channel", "work", "posts_per_week", "start_date")
 
 # Targets on the development cases (the brief: precision first).
 TARGETS = {"scope": (0.90, 0.85), "revision": (0.90, 0.85), "decision": (0.80, 0.70)}
-# Held-out figures measured when the detector was frozen: a floor against regressions,
-# not a target (see the report for what they say).
-HELD_OUT_FLOOR = {"scope": (0.0, 0.0), "revision": (0.0, 0.0), "decision": (0.0, 0.0)}
+# Held-out figures measured once, when the detector was frozen (33 cases: scope 10,
+# revision 6, decision 5): a floor against regressions, not a claim. Small supports: one
+# case is 0.1 to 0.2 of recall.
+HELD_OUT_FLOOR = {"scope": (1.0, 0.9), "revision": (1.0, 1.0), "decision": (1.0, 1.0)}
 
 CASES = load_cases("scope")
 DEV = [c for c in CASES if not c.get("heldout")]
@@ -61,7 +62,7 @@ def test_labelled_set_is_big_and_balanced():
     for name in CLASSES:
         assert sum(name in c["labels"] for c in DEV) >= 15, name
     assert sum(not c["labels"] for c in DEV) >= 40  # look-alikes
-    assert len(HELD_OUT) >= 0  # TODO held-out
+    assert len(HELD_OUT) >= 25
 
 
 def test_development_cases_reach_the_targets():
