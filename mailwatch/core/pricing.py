@@ -3,14 +3,18 @@ price the owner must fill in. Pure: the request, the contract and the add-on lis
 a `Price` out.
 
 Verdicts
-- "included": the package covers it. A channel in `contract.channels`; a weekly volume
+- "included": the package covers it. A channel in `contract.channels` (also written
+  "Insta", "IG", "Twitter"...), or a kind of work listed there ("stories"); a weekly volume
   within `posts_per_week` (or fewer posts); a new date for a deliverable or new posting
   days (a change of plan, confirmed in writing, not priced); a decision (nothing to
   price); a revision round within `revisions_per_month`, or any round when the package
   states no allowance (never tell a client "this is extra" on a guess).
 - "addon": an add-on in the client's list covers it; `amount` is its listed price.
-- "quote": nothing in the list fits, or the package does not say enough to compare
-  (a volume asked for when `posts_per_week` is not set): the owner fills in a price.
+- "quote": nothing in the list fits: the owner fills in a price. (A volume asked for
+  when `posts_per_week` is not set is the post add-on with `units` None: the price per
+  post is known, how many are extra is not.)
+- A new channel asked for with a volume ("3 posts a week on TikTok") is priced as the
+  channel; a kind of work on a new channel ("TikTok ads") as the work.
 
 How add-on keys are read. Keys are free-form ("extra_channel", "tiktok", "Ads
 management", "extra_post_monthly"); each is split into words (any non-letter separates
@@ -37,6 +41,7 @@ What `units` means: how many of `per` this request adds, when the mail says.
   extra a week, so round(2 × 52 / 12) = 9 a month (a month is 52/12 weeks, not 4);
   "2 extra posts a week" likewise 9; "2 extra posts this week" (once) 2; "20 posts a
   month" against 3 a week is 20 − 13 = 7. "More posts" with no number: None.
+  For posts, `units` counts posts whatever `per` the key says.
 - A revision past the allowance: 1 (each request is one round).
 - Anything else: None (a channel or a month of ads is one of `per`; the draft says so).
 """
@@ -94,6 +99,7 @@ _WORK_WORDS: dict[str, frozenset[str]] = {
     "campaign": frozenset(("campaign", "campaigns", "campagne", "campagnes")),
     "pillar": frozenset(("pillar", "pillars", "pilier", "piliers")),
 }
+_WORK_KINDS = frozenset(("ads", "stories", "reels", "video", "newsletter", "campaign", "pillar"))
 _PER_WORDS = {
     "month": frozenset(("month", "monthly", "mois", "mensuel", "mensuelle", "pm")),
     "unit": frozenset(("each", "unit", "unite", "piece")),
@@ -134,7 +140,7 @@ def _read_key(name: str) -> _Key:
     # Channel names, also when split in two ("linked_in", "tik-tok", "you tube").
     pieces = words + [a + b for a, b in itertools.pairwise(words)]
     channels = {c for w in pieces if (c := canonical_channel(w)) and c != "newsletter"}
-    if "x" in channels and len(words) > 1 and not ({"twitter", "account"} & set(words)):
+    if "x" in channels and len(words) > 1 and not ({"twitter"} | _CHANNEL_WORDS) & set(words):
         channels.discard("x")  # "x" in "ads_x2" is not the channel X
     return _Key(
         name=name,
@@ -193,7 +199,7 @@ def price_request(request: Request, contract: Contract, addons: Mapping[str, flo
     if request.kind != "scope" or request.work == "date_change":
         return INCLUDED  # a decision or a new date adds nothing to price
     keys = [_read_key(name) for name in addons]
-    if request.work in _WORK_WORDS:
+    if request.work in _WORK_KINDS:
         return _price_work(request, contract, keys, addons)
     if request.channel and not _in_package(request.channel, contract):
         return _price_channel(request.channel, contract, keys, addons)
@@ -222,10 +228,23 @@ def revision_price(
 # --------------------------------------------------------------------------- by kind
 
 
-def _in_package(channel: str, contract: Contract) -> bool:
-    return any(
-        canonical_channel(c) == channel or c.strip().lower() == channel for c in contract.channels
-    )
+# Short names owners write in `channels` that mail rarely uses alone.
+_CHANNEL_ALIASES = {"ig": "instagram", "yt": "youtube", "li": "linkedin", "tw": "x", "tt": "tiktok"}
+
+
+def _package_channel(name: str) -> str:
+    words = _words(name)
+    joined = "".join(words)
+    return _CHANNEL_ALIASES.get(joined) or canonical_channel(joined) or joined
+
+
+def _in_package(thing: str, contract: Contract) -> bool:
+    """A channel ("instagram") or a kind of work ("stories") listed in the package."""
+    listed = {_package_channel(c) for c in contract.channels}
+    if thing in listed:
+        return True
+    family = _WORK_WORDS.get(thing, frozenset())
+    return any(set(_words(c)) & family for c in contract.channels)
 
 
 def _price_channel(
@@ -245,8 +264,8 @@ def _price_work(
     request: Request, contract: Contract, keys: list[_Key], addons: Mapping[str, float]
 ) -> Price:
     work = request.work or "newsletter"
-    if work == "newsletter" and _in_package("newsletter", contract):
-        return INCLUDED
+    if _in_package(work, contract):
+        return INCLUDED  # e.g. channels = ["instagram", "stories"]
     channel = request.channel if request.channel != "newsletter" else None
     key = _find(
         keys,

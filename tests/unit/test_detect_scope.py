@@ -315,3 +315,12 @@ def test_detected_request_priced_end_to_end():
     assert (price.verdict, price.addon, price.amount) == ("addon", "extra_channel", Decimal("150"))
     (found,) = find_requests("Can we go up to 5 posts a week?", written=WRITTEN)
     assert price_request(found, CONTRACT, ADDONS).units == 9
+
+
+def test_package_written_loosely():
+    contract = Contract(channels=["IG", "Face book", "stories"], posts_per_week=3)
+    assert price_request(_scope(channel="instagram"), contract, ADDONS).verdict == "included"
+    assert price_request(_scope(channel="facebook"), contract, ADDONS).verdict == "included"
+    stories = _scope(work="stories", channel="instagram")
+    assert price_request(stories, contract, ADDONS).verdict == "included"
+    assert price_request(_scope(channel="x"), contract, {"x_account": 90}).addon == "x_account"
