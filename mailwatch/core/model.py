@@ -33,6 +33,9 @@ class Message:
     not_contact: str | None = None  # why it does not count as contact (auto-reply, ...)
     asks: bool | None = None  # our own text asks the client for something (None: unknown)
     snippet: str = ""
+    # Other ids of the same message: the original Message-ID Outlook/Office 365 keep in
+    # X-Microsoft-Original-Message-ID when they rewrite it, Gmail's X-GM-MSGID ("gm:N").
+    aliases: tuple[str, ...] = ()
     # What the detectors found in its text (the asking sentence, a scope request, a
     # payment claim, an out-of-office return date...), JSON-ready, keyed by detector.
     facts: Mapping[str, Any] = field(default_factory=dict)

@@ -248,3 +248,22 @@ def test_plan_does_not_change_before_next_change(
         assert _signature(planner.plan(ctx(messages, later, drafts=drafts), rules)) == expected, (
             f"plan changed at {later} before next_change {boundary}"
         )
+
+
+def test_outlook_rewritten_copy_of_a_sent_draft_counts_once():
+    """Office 365 rewrites the Message-ID of what it sends and keeps ours in
+    X-Microsoft-Original-Message-ID: the synced Sent copy and the sent draft are one
+    nudge, not two (two would skip step 2 and bring the pause notice early)."""
+    from dataclasses import replace
+
+    ask = msg(at(2, 9), asks=True)
+    ours = msg(at(5, 9), asks=True, reply_to=ask, join_id="<draft1@studio.test>")
+    copy = replace(
+        ours,
+        key="Sent/1/99",
+        join_id="<AM0PR01MB1234@eurprd01.prod.outlook.com>",
+        aliases=("<draft1@studio.test>",),
+        date=ours.date + timedelta(seconds=2),
+    )
+    [create] = creates(plan(ctx([ask, ours, copy], at(11, 9), cal=calendar(""))))
+    assert (create.kind, create.step) == ("follow_up", 2)
