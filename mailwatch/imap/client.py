@@ -20,8 +20,8 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from mailwatch.config.model import Imap, is_loopback
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed, MailwatchError, UsageError
-from mailwatch.imap import fastfetch
-from mailwatch.imap.base import FetchedMessage, FolderStatus
+from mailwatch.imap import fastfetch, structure
+from mailwatch.imap.base import Attachment, FetchedMessage, FolderStatus
 from mailwatch.logs import redact
 from mailwatch.parse.fields import HEADER_FIELDS
 
@@ -327,6 +327,19 @@ class ImapMailbox:
         self._select(folder)
         response = self.client.fetch(list(uids), [f"BODY.PEEK[TEXT]<0.{limit}>".encode()])
         return {int(uid): _find_item(data, b"BODY[TEXT]") for uid, data in response.items()}
+
+    @_guarded
+    def fetch_attachments(
+        self, folder: str, uids: Sequence[int]
+    ) -> dict[int, tuple[Attachment, ...]]:
+        if not uids:
+            return {}
+        self._select(folder)
+        response = self.client.fetch(list(uids), [b"BODYSTRUCTURE"])
+        return {
+            int(uid): structure.attachments(data.get(b"BODYSTRUCTURE"))
+            for uid, data in response.items()
+        }
 
     @_guarded
     def find_message_id(self, folder: str, message_id: str) -> list[int]:
