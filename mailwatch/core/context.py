@@ -30,6 +30,10 @@ class ClientContext:
     contact_name: str = ""  # from the client's file; preferred to names read from mail
     addons: Mapping[str, float] = field(default_factory=dict)
     formality: str = "vous"
+    emails: tuple[str, ...] = ()  # the client's known addresses (the first is primary)
+    # The owner cleared this client's hold (`mailwatch clear`): flags older than this
+    # are settled.
+    cleared_at: datetime | None = None
 
     @property
     def lookback(self) -> timedelta:

@@ -28,7 +28,7 @@ from mailwatch.core.model import (
     RecordEvent,
     WithdrawDraft,
 )
-from mailwatch.core.rule import Proposal, Rule, rule_status
+from mailwatch.core.rule import Proposal, Rule, rule_hold, rule_status
 from mailwatch.core.tracking import median_or_none, response_hours, waiting_state
 
 
@@ -44,6 +44,9 @@ def recheck(ctx: ClientContext, draft: DraftView, rules: Sequence[Rule]) -> Evid
 
     A draft of a kind no rule claims any more (a rule removed) is left to the owner.
     """
+    held = hold(ctx, rules)
+    if held is not None:
+        return held
     rule = _rule_of(rules, draft.kind)
     return rule.recheck(ctx, draft) if rule is not None else None
 
@@ -128,9 +131,24 @@ def _threshold(ctx: ClientContext, proposal: Proposal) -> RecordEvent:
     )
 
 
+def hold(ctx: ClientContext, rules: Sequence[Rule]) -> Evidence | None:
+    """Why every automatic draft for this client is on hold, if one rule says so."""
+    for rule in rules:
+        reason = rule_hold(rule, ctx)
+        if reason is not None:
+            return reason
+    return None
+
+
 def plan(ctx: ClientContext, rules: Sequence[Rule]) -> list[Action]:
     """What should change for this client at `ctx.now`."""
-    actions: list[Action] = list(_withdrawals(ctx, rules))
+    held = hold(ctx, rules)
+    if held is not None:
+        actions: list[Action] = [
+            WithdrawDraft(d.id, held) for d in ctx.drafts if d.status in (PENDING, APPROVED)
+        ]
+    else:
+        actions = list(_withdrawals(ctx, rules))
     gone = {a.draft_id for a in actions if isinstance(a, WithdrawDraft)}
     drafts = [d for d in ctx.drafts if d.id not in gone]
     chosen: dict[str, Proposal] = {}
@@ -147,7 +165,8 @@ def plan(ctx: ClientContext, rules: Sequence[Rule]) -> list[Action]:
     for proposal in chosen.values():
         actions.append(_threshold(ctx, proposal))
         actions.extend(proposal.events)
-        actions.extend(_draft_actions(proposal, ctx.client_id, drafts))
+        if held is None:
+            actions.extend(_draft_actions(proposal, ctx.client_id, drafts))
     actions.extend(RaiseAttention(item) for item in attention)
     return actions
 

@@ -11,7 +11,10 @@ functions of a `ClientContext`:
 - `recheck(ctx, draft)`: for one of its own drafts not sent yet, why it no
   longer holds (an `Evidence`), or None;
 
-and optionally `status(ctx)`: what it adds to the client's status row (JSON).
+and optionally `status(ctx)`: what it adds to the client's status row (JSON), and
+`holds(ctx)`: a reason to hold every automatic draft for this client (abusive
+mail): while a rule holds, the planner creates no draft and withdraws those
+waiting, whatever rule made them.
 
 The draft policy is declared, not coded, in each Proposal, and the planner
 (core/planner.py) applies it the same way for every rule:
@@ -83,6 +86,12 @@ class Rule(Protocol):
     def next_change(self, ctx: ClientContext) -> datetime | None: ...
 
     def recheck(self, ctx: ClientContext, draft: DraftView) -> Evidence | None: ...
+
+
+def rule_hold(rule: Rule, ctx: ClientContext) -> Evidence | None:
+    """The rule's reason to hold all of this client's drafts, if it has one."""
+    holds = getattr(rule, "holds", None)
+    return holds(ctx) if holds is not None else None
 
 
 def rule_status(rule: Rule, ctx: ClientContext) -> Mapping[str, Any]:

@@ -35,6 +35,8 @@ def msg(
     not_contact: str | None = None,
     from_name: str = "Jane Doe",
     join_id: str | None = None,
+    facts: dict[str, Any] | None = None,
+    counterparts: tuple[str, ...] = ("jane@acme.test",),
 ) -> Message:
     n = next(_counter)
     refs: tuple[str, ...] = ()
@@ -56,10 +58,11 @@ def msg(
         date=when,
         direction=direction,  # type: ignore[arg-type]
         client=client,
-        counterparts=("jane@acme.test",),
+        counterparts=counterparts,
         from_name=from_name if direction == "in" else "Sam Rivera",
         not_contact=not_contact,
         asks=asks,
+        facts=facts or {},
     )
 
 
@@ -76,6 +79,7 @@ def ctx(
     drafts: tuple[DraftView, ...] = (),
     rules: dict[str, Any] | None = None,
     cal: BusinessCalendar | None = None,
+    **extra: Any,
 ) -> ClientContext:
     return ClientContext(
         client_id="acme",
@@ -89,6 +93,7 @@ def ctx(
         threads=tuple(build_threads(messages)),
         drafts=drafts,
         now=now,
+        **extra,
     )
 
 
