@@ -253,3 +253,51 @@ def test_a_dead_watcher_thread_is_replaced(dovecot, imap_account, make_mta, tmp_
         assert d.stop() == 0
     finally:
         d.kill()
+
+
+# Planted: while the trigger file exists, the next sync loses its connection, as when
+# the server drops the cycle's connection but not the watcher's.
+_CYCLE_DROP = """
+import os
+from mailwatch.errors import ConnectionFailed
+from mailwatch.pipeline.app import App
+_real_sync = App.sync
+def sync(self, folders=None):
+    trigger = os.environ["MW_TEST_DROP_TRIGGER"]
+    if os.path.exists(trigger):
+        os.remove(trigger)
+        self.mailbox.discard()
+        raise ConnectionFailed("The IMAP connection was lost: socket error: EOF.")
+    return _real_sync(self, folders)
+App.sync = sync
+"""
+
+
+def test_a_sync_that_loses_its_connection_is_retried_after_the_backoff(
+    dovecot, imap_account, make_mta, tmp_path
+) -> None:
+    config = write_daemon_workspace(tmp_path / "mw", imap_account, make_mta().port)
+    config.write_text(config.read_text().replace("poll_seconds = 2", "poll_seconds = 600"))
+    trigger = tmp_path / "drop-next-sync"
+    d = DaemonProcess(
+        config,
+        imap_account,
+        tmp_path / "daemon.log",
+        env={"MW_TEST_DROP_TRIGGER": str(trigger)},
+        inject=_CYCLE_DROP,
+    )
+    try:
+        d.wait_started()
+        d.wait_for(lambda: "IDLE" in d.health().get("imap", ""), what="IDLE")
+        trigger.touch()
+        dovecot.append_many(imap_account, "INBOX", [client_message(3)])
+        appended = time.monotonic()
+        d.wait_for(lambda: not trigger.exists(), what="the pushed sync to fail")
+        d.wait_for(lambda: stored_subjects(config) == ["News 3"], timeout=30, what="the retry")
+        latency = time.monotonic() - appended
+        print(f"pushed mail stored {latency:.2f} s after a failed sync (back-off 5-6 s)")
+        assert latency < 15  # the first back-off, not the 600 s poll
+        assert "Trying again in" in d.log()
+        assert d.stop() == 0
+    finally:
+        d.kill()
