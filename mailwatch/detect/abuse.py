@@ -63,6 +63,16 @@ def _rx(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+_TARGETED: set[re.Pattern[str]] = set()
+
+
+def _you(pattern: str) -> re.Pattern[str]:
+    """An insult pattern that names its target itself ("you", "vous", "tu", "your team")."""
+    compiled = _rx(pattern)
+    _TARGETED.add(compiled)
+    return compiled
+
+
 # --------------------------------------------------------------------------- words
 # All patterns run on normalised text: lower case, no accents, straight apostrophes.
 
@@ -79,15 +89,22 @@ _EN_NOUN = (
     rf"|piece\s+of\s+(?:shit|{_STARRED}|crap|garbage|trash|work)"
     r"|waste\s+of\s+(?:space|money|oxygen|air))"
 )
-_EN_ADJ = (
-    r"(?:useless|incompetent|stupid|pathetic|worthless|clueless|hopeless|brainless|dumb"
-    r"|lazy|moronic|idiotic|retarded|dishonest|thick\s+as\s+\w+)"
+_EN_ADJ_WORDS = (
+    r"useless|incompetent|stupid|pathetic|worthless|clueless|hopeless|brainless|dumb"
+    r"|lazy|moronic|idiotic|retarded|dishonest|thick\s+as\s+\w+"
 )
+_EN_ADJ = rf"(?:{_EN_ADJ_WORDS})"
 _EN_FILLER = (
     r"(?:such|so|a|an|the|just|really|truly|completely|totally|utterly|absolutely|all|both"
     r"|nothing\s+but|bunch\s+of|a\s+bunch\s+of|fucking|f\*+ing|effing|bloody|damn|freaking"
     r"|most|biggest|worst|complete|total|absolute|utter|incompetent|useless|lazy|stupid"
-    r"|pathetic|lying|thieving|little)"
+    r"|pathetic|lying|thieving|little|honestly|literally|officially|seriously|genuinely"
+    r"|clearly|obviously|definitely|actually|frankly|now|still|always|being)"
+)
+# "you are honestly the laziest person I have ever hired"
+_EN_SUPERLATIVE = (
+    r"(?:the\s+(?:laziest|stupidest|dumbest|worst|most\s+(?:incompetent|useless|unprofessional"
+    r"|pathetic|clueless|dishonest|disgusting|hopeless))\b)"
 )
 _FR_NOUN = (
     r"(?:incapables?|incompetent(?:e|s|es)?|nul(?:le|s|les)?|idiot(?:e|s|es)?"
@@ -116,6 +133,10 @@ _THIRD_PARTY = re.compile(
     r"\b(?:previous|former|old|last|other)\s+(?:agency|agencies|freelancer|provider|guy|team"
     r"|designer|manager|supplier|company)\b|\bcompetitors?\b|\bcompetition\b|\btrolls?\b"
     r"|\bthey\b|\bthem\b|\btheir\b|\bhe\b|\bshe\b|\bhis\b|\bthose\b|\bthese\s+guys\b"
+    r"|\b(?:the|those|these|our|my)\s+(?:\w+\s+)?(?:guys|people|printers?|couriers?|suppliers?"
+    r"|developers?|devs?|photographers?|bank|landlord|insurers?|customers?|delivery)\b"
+    r"|\b(?:imprimeur|livreur|fournisseur|banque|developpeur|photographe|proprio|assurance"
+    r"|la\s+poste)s?\b"
     r"|\bneighbou?r\b|\baccountant\b|\b(?:this|that|a|my|one)\s+(?:client|customer|guy)\b|\bcomments?\b|\bcommented\b|\breviews?\b"
     r"|\bancien(?:ne)?s?\b|\bprecedent(?:e)?s?\b|\bconcurren(?:t|ts|ce)\b|\bils\b|\belles\b"
     r"|\beux\b|\bleurs?\b|\b(?:ce|un|mon|cette|une|ma)\s+(?:client|cliente|livreur|type|mec|gars)\b|\bcette\s+(?:fille|femme|nana)\b"
@@ -144,22 +165,38 @@ _NOT_NEGATION = re.compile(
 
 # --------------------------------------------------------------------------- insults
 
+# A sentence that is only an insult: "Idiots.", "Incompetents!", "Bande de nuls !"
+# (unless the sentence before was about someone else: see find_abuse)
+_ALONE = _you(
+    r"^\W*(?:(?:bunch\s+of|bande\s+(?:de|d')\s*)?(?:idiots|morons|clowns|incompetents|imbeciles"
+    r"|losers|amateurs|crooks|scammers|thieves|liars|incapables|nuls|nazes|guignols|escrocs"
+    r"|voleurs|menteurs|abrutis|cretins|branquignols|charlots|tocards))\W*$"
+)
+
 _INSULT = [
     # "you're useless", "you people are a bunch of clowns", "ur a joke mate"
-    _rx(rf"{_YOU_ARE}\s+(?:{_EN_FILLER}\s+){{0,4}}(?:{_EN_NOUN}|{_EN_ADJ})\b"),
+    _you(rf"{_YOU_ARE}\s+(?:{_EN_FILLER}\s+){{0,4}}(?:{_EN_NOUN}|{_EN_ADJ}|{_EN_SUPERLATIVE})"),
+    _ALONE,
+    # "your team is useless", "your agency is a joke"
+    _you(
+        r"\byour\s+(?:whole\s+|entire\s+)?(?:team|staff|people|agency|company|designer|intern"
+        r"|guys|freelancers?|business)\s+(?:is|are|was|were)\s+(?:"
+        + _EN_FILLER
+        + rf"\s+){{0,3}}(?:{_EN_NOUN}|{_EN_ADJ})\b"
+    ),
     # "whoever wrote these captions is a moron"
-    _rx(
+    _you(
         r"\bwhoever\b[^.!?]{0,60}\b(?:is|was|are|were)\s+(?:"
         + _EN_FILLER
         + rf"\s+){{0,4}}(?:{_EN_NOUN}|{_EN_ADJ})\b"
     ),
     # "you idiot", "you useless piece of s***"
-    _rx(
-        r"\b(?:you|u|ya)\s+(?:(?:fucking|f\*+ing|bloody|stupid|useless|incompetent|lazy"
-        r"|pathetic|little|absolute|complete|total|utter|lying|thieving)\s+){0,3}"
+    _you(
+        r"\b(?:you|u|ya)\s+(?:(?:fucking|f\*+ing|bloody|absolute|complete|total|utter|lying"
+        r"|thieving|little|" + _EN_ADJ_WORDS + r")\s+){0,3}"
         r"(?:idiots?|morons?|imbeciles?|clowns?|losers?|liars?|thie(?:f|ves)|crooks?"
         r"|scammers?|frauds?|assholes?|arseholes?|dickheads?|pricks?|bitch(?:es)?|cunts?"
-        r"|twats?|muppets?|amateurs|retards?"
+        r"|twats?|muppets?|amateurs?|retards?"
         rf"|piece\s+of\s+(?:shit|{_STARRED}|crap|garbage|trash))(?![\w*])"
     ),
     # "incompetent idiot", "complete morons", "bunch of clowns" (not about oneself, see _SELF)
@@ -170,7 +207,7 @@ _INSULT = [
         r"|incompetents|jokers)\b"
     ),
     # Swearing at someone.
-    _rx(
+    _you(
         r"\b(?:fuck\s+(?:you|u|off|yourself)|f\*+k?\s+(?:you|u|off)|screw\s+you|go\s+to\s+hell"
         r"|piss\s+off|stfu|kiss\s+my\s+(?:ass|arse)|go\s+fuck\s+yourself|bite\s+me)\b"
     ),
@@ -192,13 +229,13 @@ _INSULT = [
         r"(?:do|done|make|made|design|designed|write|written)\s+(?:it\s+|this\s+|that\s+)?"
         r"(?:better|this|that)\b"
     ),
-    _rx(
+    _you(
         r"\bare\s+(?:you|u)\s+(?:\w+\s+)?(?:stupid|deaf|blind|dumb|thick|retarded|an\s+idiot"
         r"|incompetent|a\s+moron)\b|\bcan\s+(?:you|u)\s+even\s+read\b|\bdo\s+(?:you|u)\s+even"
         r"\s+read\b"
     ),
     # French: "vous êtes une incapable", "t'es vraiment une bonne à rien", "vous n'êtes que des..."
-    _rx(rf"{_FR_YOU_ARE}\s*(?:que\s+|qu'\s*)?(?:{_FR_FILLER}\s*){{0,4}}{_FR_NOUN}(?!\w)"),
+    _you(rf"{_FR_YOU_ARE}\s*(?:que\s+|qu'\s*)?(?:{_FR_FILLER}\s*){{0,4}}{_FR_NOUN}(?!\w)"),
     # "bande d'escrocs", "espèce d'idiot", "pauvre conne"
     _rx(
         r"\b(?:bande|espece)\s+(?:d'\s*|de\s+)(?:sales?\s+)?(?:escrocs|incapables|incompetents"
@@ -220,7 +257,7 @@ _INSULT = [
         r"\b(?:de\s+la\s+(?:grosse\s+)?merde|une\s+merde|a\s+chier|merdique|de\s+la\s+daube"
         r"|(?:du|un)\s+travail\s+d'amateurs?|bacle\s+et\s+minable|torche\s+a\s+la\s+va\s+vite)\b"
     ),
-    _rx(
+    _you(
         r"\b(?:vous\s+(?:vous\s+)?fou(?:tez|ez)|tu\s+te\s+fous|on\s+se\s+fout|se\s+fout|vous"
         r"\s+foutez)\s+(?:de\s+ma|de\s+notre|de\s+la)\s+gueule\b|\bfoutez\s+de\s+moi\b"
     ),
@@ -229,12 +266,11 @@ _INSULT = [
         r"\b(?:enfant|gamin|gosse|stagiaire|singe|eleve|neveu|niece|fils|fille|chien)\b"
         r"[^.!?]{0,30}\b(?:ferait|aurait\s+fait|fait|ferai)\s+(?:\w+\s+)?mieux\b"
     ),
-    _rx(r"\b(?:vous\s+savez|tu\s+sais)\s+(?:meme\s+)?lire\b|\bt'es\s+(?:bete|con|conne)\s+ou"),
+    _you(r"\b(?:vous\s+savez|tu\s+sais)\s+(?:meme\s+)?lire\b|\bt'es\s+(?:bete|con|conne)\s+ou"),
 ]
-# Patterns that name their target themselves ("you", "vous", "tu"); the others are
-# skipped when the sentence is about the writer ("I'm such an idiot") or about someone
-# else with no "you" in sight ("our previous agency were a bunch of clowns").
-_INSULT_TARGETED = frozenset(_INSULT[i] for i in (0, 1, 2, 4, 8, 9, 13, 15))
+# Patterns made with _you name their target; the others are skipped when the sentence
+# is about the writer ("I'm such an idiot") or about someone else with no "you" in
+# sight ("our previous agency were a bunch of clowns").
 
 # --------------------------------------------------------------------------- threats
 
@@ -277,6 +313,13 @@ _THREAT = [
         r"|bury|come\s+for|come\s+after|end|destroy|ruin|wreck)\s+(?:you|u|your\s+(?:business"
         r"|reputation|career|agency|company|life|name|brand|family))\b"
     ),
+    # "I'm coming down to your office and you won't like it"
+    _rx(
+        r"\b(?:coming|come|show\s+up|turn\s+up|pay\s+you\s+a\s+visit)\s+(?:down\s+|round\s+"
+        r"|over\s+)?(?:to|at)\s+your\s+(?:office|house|home|place|door|flat)\b[^.!?]{0,40}"
+        r"\b(?:won'?t\s+like|will\s+not\s+like|regret|be\s+sorry|see\s+what\s+happens)"
+        r"|\band\s+you\s+(?:won'?t|will\s+not)\s+like\s+it\s*[.!]*$"
+    ),
     _rx(
         r"\bbreak\s+your\s+(?:legs?|neck|face|nose|arms?|jaw)\b|\bkill\s+you\b"
         r"|\bnever\s+work\s+(?:in\s+this\s+(?:town|city|industry|business)|again)\b"
@@ -292,6 +335,15 @@ _THREAT = [
     _rx(
         rf"(?:{_FIRST_FUTURE_EN}|\bor\s+i'?m\b)[^.!?]{{0,40}}\b(?:tell|telling|warn|warning"
         r"|post|posting|share|sharing|expose|exposing|let)\b[^.!?]{0,60}" + _SCAM_WORD
+    ),
+    _rx(
+        rf"(?:{_FIRST_FUTURE_EN}|{_FIRST_FUTURE_FR})[^.!?]{{0,40}}\b(?:post|posting|write|writing"
+        r"|share|sharing|tell|telling|review|reviewing|publish|publishing|poster|publier|partager"
+        r"|raconter|ecrire|laisser)\b[^.!?]{0,120}\b(?:google|trustpilot|yelp|linkedin|facebook"
+        r"|instagram|tiktok|twitter|reddit|reviews?|everyone|everybody|everywhere|all\s+over"
+        r"|partout|tout\s+le\s+monde|reseaux|avis)\b[^.!?]{0,80}\b(?:scam|fraud|crook|rip[- ]?off"
+        r"|so[- ]called|nobody\s+else|no\s+one\s+else|avoid|warn|thie|liar|incompetent|arnaqu"
+        r"|escroc|voleu|fuyez|eviter|personne\s+d'autre|se\s+fasse\s+avoir)"
     ),
     _rx(
         r"\beveryone\s+(?:in\s+town\s+)?will\s+know\s+(?:what\s+you|you'?re|who\s+you)"
@@ -313,6 +365,8 @@ _THREAT = [
         r"|(?:vous\s+allez|tu\s+vas)\s+(?:me\s+le\s+payer|le\s+payer\s+cher|payer\s+pour\s+(?:ca"
         r"|cela))|ca\s+va\s+se\s+payer|gare\s+a\s+(?:vous|toi)|fai(?:s|tes)\s+gaffe\s+a\s+(?:toi"
         r"|vous)|prenez\s+garde\s+a\s+vous|a\s+qui\s+(?:tu\s+as|vous\s+avez)\s+affaire"
+        r"|ce\s+qui\s+va\s+(?:t'|vous\s+)arriver|tu\s+vas\s+voir\s+ce\s+que\s+tu\s+vas\s+voir"
+        r"|vous\s+allez\s+voir\s+ce\s+que\s+vous\s+allez\s+voir"
         r"|m'occuper\s+de\s+(?:ton|votre)\s+cas|plus\s+(?:jamais\s+)?(?:un\s+seul|aucun)\s+client"
         r"|ne\s+(?:retravailleras|travaillerez|retravaillerez)\s+plus)"
     ),
@@ -381,11 +435,14 @@ _LEGAL = [
         r"\s+(?:action|proceedings|steps)|legal\s+action|legal\s+proceedings|court\s+action"
         r"|file\s+(?:a\s+)?(?:lawsuit|claim|complaint)\s+against|press(?:ing)?\s+charges"
         r"|report(?:ing)?\s+you\s+to|go(?:ing)?\s+to\s+(?:court|small\s+claims)|small\s+claims"
-        r"|chargeback\s+and\s+(?:a\s+)?complaint)\b"
+        r"|chargeback\s+and\s+(?:a\s+)?complaint|seek(?:ing)?\s+damages|through\s+the\s+courts"
+        r"|(?:file|filed|filing|lodge|lodged|make|made)\s+(?:a\s+)?(?:formal\s+)?(?:complaint"
+        r"|claim)\s+(?:with|to|against))\b"
     ),
     _rx(
         r"\bsee\s+you\s+in\s+court\b|\bcease\s+and\s+desist\b|\bletter\s+before\s+action\b"
-        r"|\btrading\s+standards\b|\bbetter\s+business\s+bureau\b|\bsue\s+you\b"
+        r"|\btrading\s+standards\b|\bbetter\s+business\s+bureau\b|\bsue\s+you\b|\bbbb\b"
+        r"|\bombudsman\b|\b(?:this\s+is|consider\s+this)\s+(?:your|a|my|our)\s+formal\s+notice\b"
     ),
     # French: an actor and what it will do, or a legal step with a first-person intent.
     _rx(
@@ -414,6 +471,24 @@ _LEGAL = [
         r"\bmise\s+en\s+demeure\b|\bvous\s+trainer\s+en\s+justice\b|\bon\s+se\s+verra\s+au\s+tribunal"
     ),
 ]
+# "I'm talking to a lawyer about getting my deposit back", "j'appelle mon avocat"; not
+# "I'll talk to my lawyer about the contract first".
+_L_CONSULT = _rx(
+    r"\b(?:talk(?:ing)?\s+to|speak(?:ing)?\s+(?:to|with)|consult(?:ing)?|hir(?:e|ing)|get(?:ting)?"
+    r"|call(?:ing)?|contact(?:ing)?|see(?:ing)?)\s+(?:a|my|our)\s+(?:lawyer|attorney|solicitor)s?\b"
+    r"|\b(?:contacte|appelle|appeler|consulter|consulte|prendre|prends|vois\s+avec|voir\s+avec"
+    r"|parler\s+a|parle\s+a)\s+(?:mon|un|une|notre)\s+avocat(?:e)?\b"
+)
+# Routine legal work: "I'll talk to my lawyer about the contract first".
+_ROUTINE_LEGAL = re.compile(
+    r"\b(?:contract|contrat|terms|agreement|nda|template|sign|signing|signer|statuts|cgv"
+    r"|mentions\s+legales|disclaimer)\b"
+)
+_GRIEVANCE = re.compile(
+    r"\b(?:breach|refund|deposit|money|damages|compensation|my\s+\w+\s+back|about\s+(?:this"
+    r"|you|your|what|it|the\s+situation)|rembours\w*|acompte|prejudice|dommages|contre\s+vous"
+    r"|cette\s+affaire|ce\s+dossier|la\s+situation|pour\s+(?:ca|cela|vous))\b"
+)
 (
     _L_ACTOR_EN,
     _L_TO_ACTOR_EN,
@@ -456,6 +531,14 @@ _SEXUAL = [
         r"|\bmy\s+hotel\s+room\b|\bsexy\s+voice\b"
     ),
     _rx(
+        r"^\W*(?:hey|hi|hello|morning|evening)\s+(?:there\s+)?(?:gorgeous|sexy|beautiful|babe|baby"
+        r"|hot\s+stuff|sweet\s+cheeks)\b(?!\s+(?:people|team|folks|ladies|all|everyone|humans))|\btake\s+you\s+out\s+(?:for|to|on)\s+(?:a\s+)?(?:dinner"
+        r"|drinks?|a\s+date|date)\b|\b(?:keep|can'?t\s+stop)\s+thinking"
+        r"\s+about\s+you\b|\bthinking\s+about\s+you\s+at\s+night\b|\bdream(?:ed|t|ing)?\s+about"
+        r"\s+you\b|\bje\s+pense\s+a\s+(?:toi|vous)\s+(?:la\s+nuit|tout\s+le\s+temps|sans\s+arret)"
+        r"|\ben\s+tete[- ]a[- ]tete\b|\bt'?es\s+(?:trop\s+|super\s+|tellement\s+)?craquante\b"
+    ),
+    _rx(
         r"\b(?:t'?es|tu\s+es|vous\s+etes)\s+(?:\w+\s+){0,2}?(?:bonne|canon|sexy|bandante"
         r"|chaudasse|excitante)\b(?!\s+(?:en|pour|a|au|aux|dans|nouvelle|idee))"
         r"|\b(?:ton|votre)\s+(?:cul|fessier|decollete|poitrine|seins|bouche|corps)\b"
@@ -470,7 +553,7 @@ _SHOUT_DEMAND = re.compile(
 _PROFANITY = re.compile(
     r"\b(?:fuck\w*|f\*+\w*|shit\w*|s\*+t?|damn|goddamn|bloody|pathetic|useless|crap|bullshit"
     r"|putain|merde|bordel|chier|foutre|bon(?:ne)?\s+a\s+rien|con(?:ne|nard|nasse)?"
-    r"|incapables?|nul(?:le|s|les)?|pitoyable|minable)(?![\w])"
+    r"|incapables?|nul(?:le|s|les)?|pitoyable|minable|gueule|foutage|foutez|fout)(?![\w])"
 )
 _HARASS_PERSIST = re.compile(
     r"\bi'?ll\s+keep\s+(?:calling|emailing|texting|messaging)\b[^.!?]{0,30}\buntil\b"
@@ -501,20 +584,24 @@ def find_abuse(own_text: str, *, subject: str = "") -> Abuse | None:
     clean_subject = _SUBJECT_PREFIX.sub("", subject or "").strip()
     if clean_subject:
         candidates.append((clean_subject, _matchable(clean_subject)))
-    for sentence in sentences(_own(own_text)):
+    for sentence in sentences(unwrap(_own(own_text))):
         candidates.append((sentence, _matchable(sentence)))
 
     found: dict[str, list[str]] = {kind: [] for kind in KINDS}
     shouted: list[str] = []
     swearing = False
+    previous = ""
     for original, text in candidates:
         if not text.strip():
             continue
+        # "The printer sent the wrong banner. Idiots." is about the printer.
+        elsewhere = bool(_THIRD_PARTY.search(previous)) and not _SECOND_PERSON.search(previous)
+        previous = text
         for kind, hit in (
             ("threat", _threat(text)),
             ("harassment", _sexual(text) or bool(_HARASS_PERSIST.search(text))),
             ("legal_threat", _legal(text)),
-            ("insult", _insult(text)),
+            ("insult", _insult(text, elsewhere)),
         ):
             if hit:
                 found[kind].append(original)
@@ -542,6 +629,16 @@ def find_abuse(own_text: str, *, subject: str = "") -> Abuse | None:
 # --------------------------------------------------------------------------- helpers
 
 
+# A line of 40+ characters that ends mid-sentence, followed by more text: a mail client
+# wrapped it, and the sentence splitter would cut it before a capital ("my lawyer will
+# be in touch / Regarding ...").
+_WRAPPED = re.compile(r"(?<=[^\n]{40}[\w,;–-])[ \t]*\n(?=[ \t]*[\w(])")
+
+
+def unwrap(text: str) -> str:
+    return _WRAPPED.sub(" ", text)
+
+
 def _own(text: str) -> str:
     own = strip_quotes(text or "")
     return "\n".join(line for line in own.split("\n") if not line.lstrip().startswith(">"))
@@ -558,14 +655,17 @@ def _matchable(sentence: str) -> str:
     return text
 
 
-def _insult(text: str) -> bool:
+def _insult(text: str, after_someone_else: bool = False) -> bool:
     if _JOKING.search(text):
         return False
     for pattern in _INSULT:
         match = pattern.search(text)
         if not match:
             continue
-        if pattern in _INSULT_TARGETED:
+        untargeted = pattern is _ALONE or pattern not in _TARGETED
+        if after_someone_else and untargeted and not _SECOND_PERSON.search(text):
+            continue  # "L'imprimeur s'est encore planté. Bande de nuls."
+        if pattern in _TARGETED:
             return True
         if _SELF.search(text[max(0, match.start() - 40) : match.end()]):
             continue
@@ -592,6 +692,15 @@ def _threat(text: str) -> bool:
 
 
 def _legal(text: str) -> bool:
+    consult = _L_CONSULT.search(text)
+    if (
+        consult
+        and not _negated(text, consult, window=40)
+        and _GRIEVANCE.search(text)
+        and not _ROUTINE_LEGAL.search(text)
+        and not _REVIEW_CONTEXT.search(text)
+    ):
+        return True
     for pattern in _LEGAL:
         match = pattern.search(text)
         if not match or _negated(text, match, window=40):

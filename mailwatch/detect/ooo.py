@@ -91,7 +91,7 @@ _BACK = re.compile(
     r"(?:\s+(?:in|at)\s+(?:the\s+|my\s+)?[a-z]+|\s+to\s+(?:the\s+)?(?:office|work|my\s+desk))?"
     r"|\breturn(?:ing|s)?\b(?:\s+to\s+(?:the\s+)?(?:office|work))?|\breturn\s+date\b"
     r"|\bavailable\s+again\b|\breachable\s+again\b"
-    r"|\bde\s+retour\b(?:\s+au\s+bureau)?|\bretour\b(?:\s+(?:prevu|au\s+bureau))?"
+    r"|\bde\s+retour\b(?:\s+au\s+bureau|\s+parmi\s+(?:vous|nous))?|\bretour\b(?:\s+(?:prevu|au\s+bureau))?"
     r"|\breprendrai\b(?:\s+(?:mes\s+fonctions|le\s+travail|mon\s+poste))?"
     r"|\breprise\b(?:\s+prevue)?|\breviens\b|\brentre\b"
     r"|\b(?:de|a)\s+nouveau\s+(?:joignable|disponible|present|presente|au\s+bureau)"
@@ -116,6 +116,8 @@ _RANGE = re.compile(
     rf"(?P<date>{_DATE_WITH_DAY})"
     r"(?P<excluded>\s*\(?\s*(?:exclu|non\s+inclus|not\s+included|exclusive)\b)?"
 )
+# A line of 40+ characters that ends mid-sentence, followed by more text.
+_WRAPPED = re.compile(r"(?<=[^\n]{40}[\w,;–-])[ \t]*\n(?=[ \t]*[\w(])")
 _ENDS_WITH_MONTH = re.compile(
     r"\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|janv|fevr?|avr|juil)\.$"
 )
@@ -173,13 +175,19 @@ def _candidates(subject: str, own_text: str) -> list[str]:
     clean = _SUBJECT_PREFIX.sub("", subject or "").strip()
     if clean:
         out.append(clean)
-    for sentence in sentences(strip_quotes(own_text or "")):
+    for sentence in sentences(unwrap(strip_quotes(own_text or ""))):
         # The sentence splitter ends a sentence at "Dec." in "until Dec. 7th": glue it back.
         if out and _ENDS_WITH_MONTH.search(normalise(out[-1])):
             out[-1] = f"{out[-1]} {sentence}"
         else:
             out.append(sentence)
     return out
+
+
+def unwrap(text: str) -> str:
+    """Join lines that a mail client wrapped mid-sentence ("I will be returning on /
+    Thursday 7 January"): the sentence splitter would cut them before the capital."""
+    return _WRAPPED.sub(" ", text)
 
 
 def _resolve(phrase: str, written: datetime) -> date | None:
