@@ -140,7 +140,7 @@ _THIRD_PARTY = re.compile(
     r"|\bneighbou?r\b|\baccountant\b|\b(?:this|that|a|my|one)\s+(?:client|customer|guy)\b|\bcomments?\b|\bcommented\b|\breviews?\b"
     r"|\bancien(?:ne)?s?\b|\bprecedent(?:e)?s?\b|\bconcurren(?:t|ts|ce)\b|\bils\b|\belles\b"
     r"|\beux\b|\bleurs?\b|\b(?:ce|un|mon|cette|une|ma)\s+(?:client|cliente|livreur|type|mec|gars)\b|\bcette\s+(?:fille|femme|nana)\b"
-    r"|\bces\s+gens\b|\bvoisin(?:e)?\b|\bcomptable\b|\bcommentaires?\b|\bnous\s+traitent\b"
+    r"|\bces\s+gens\b|\bvoisin(?:e|s|es)?\b|\b(?:a|ont|avait|avaient)\s+menace\b|\bcomptable\b|\bcommentaires?\b|\bnous\s+traitent\b"
     r"|\bme\s+traite\b|\bnous\s+traite\b|\btraitent\b"
 )
 _SELF = re.compile(
@@ -196,7 +196,7 @@ _INSULT = [
         r"|thieving|little|" + _EN_ADJ_WORDS + r")\s+){0,3}"
         r"(?:idiots?|morons?|imbeciles?|clowns?|losers?|liars?|thie(?:f|ves)|crooks?"
         r"|scammers?|frauds?|assholes?|arseholes?|dickheads?|pricks?|bitch(?:es)?|cunts?"
-        r"|twats?|muppets?|amateurs?|retards?"
+        r"|twats?|muppets?|amateurs?|retards?|cows?|pigs?|snakes?|rats?|slugs?|dogs?"
         rf"|piece\s+of\s+(?:shit|{_STARRED}|crap|garbage|trash))(?![\w*])"
     ),
     # "incompetent idiot", "complete morons", "bunch of clowns" (not about oneself, see _SELF)
@@ -242,7 +242,7 @@ _INSULT = [
         r"|guignols|nuls|amateurs|idiots|abrutis|branquignols|voleurs|arnaqueurs|cons|cretins"
         r"|bras\s+casses|tocards|bouffons|charlots|imbeciles|nazes|idiote?|incapable|abrutie?"
         r"|conne?|cretine?|imbecile|escroc|voleur|voleuse|arnaqueuse?|salope|enfoire)\b"
-        r"|\bpauvre\s+(?:con|conne|idiot|idiote|imbecile|cretin|cretine|nulle?|tache|tanche"
+        r"|\bpauvre\s+(?:merde|con|conne|idiot|idiote|imbecile|cretin|cretine|nulle?|tache|tanche"
         r"|cloche|type|naze|nase|abruti|abrutie|minable)\b"
     ),
     _rx(
@@ -268,6 +268,22 @@ _INSULT = [
     ),
     _you(r"\b(?:vous\s+savez|tu\s+sais)\s+(?:meme\s+)?lire\b|\bt'es\s+(?:bete|con|conne)\s+ou"),
 ]
+_INSULT.extend(
+    [
+        # "worst freelancer ever", "the worst agency I've ever dealt with"
+        _rx(
+            r"\bworst\s+(?:\w+\s+)?(?:freelancer|agency|service|manager|designer|provider"
+            r"|supplier|contractor|company|professional|community\s+manager|social\s+media"
+            r"\s+manager|team)s?\s+(?:ever|i'?ve\s+ever|i\s+have\s+ever|in\s+the\s+world)"
+        ),
+        # "do your f***ing job"
+        _you(
+            r"\b(?:do|learn|get)\s+your\s+(?:fucking|f\*+ing|effing|bloody|damn|goddamn|freaking)"
+            r"\s+(?:job|work|act)\b|\bfais\s+ton\s+(?:putain\s+de\s+)?(?:boulot|taf|travail)\s+"
+            r"(?:de\s+merde|putain)\b|\bfaites\s+votre\s+putain\s+de\s+(?:boulot|travail)\b"
+        ),
+    ]
+)
 # Patterns made with _you name their target; the others are skipped when the sentence
 # is about the writer ("I'm such an idiot") or about someone else with no "you" in
 # sight ("our previous agency were a bunch of clowns").
@@ -312,6 +328,15 @@ _THREAT = [
         rf"{_FIRST_FUTURE_EN}\s+(?:\w+\s+){{0,2}}(?:kill|hurt|beat\s+up|beat|punch|smash"
         r"|bury|come\s+for|come\s+after|end|destroy|ruin|wreck)\s+(?:you|u|your\s+(?:business"
         r"|reputation|career|agency|company|life|name|brand|family))\b"
+    ),
+    # "I have friends who'd love to pay you a visit", "je débarque à votre bureau"
+    _rx(
+        r"\bpay\s+you\s+a\s+(?:little\s+)?visit\b|\bfriends\s+who\b[^.!?]{0,30}\bvisit\b"
+        r"|\b(?:je\s+)?(?:debarque|viens|passe|monte)\s+(?:a|dans)\s+(?:votre|ton)\s+(?:bureau|agence"
+        r"|domicile)\b[^.!?]{0,30}\b(?:regler|expliquer|voir\s+ce\s+qui)"
+        r"|\bsinon\b[^.!?]{0,20}\b(?:je\s+)?(?:debarque|rapplique)\s+(?:a|chez|dans)\s+(?:votre|ton"
+        r"|vous|toi)\b|\bvous\s+fais\s+une\s+(?:sale\s+)?reputation\b"
+        r"|\bte\s+fais\s+une\s+(?:sale\s+)?reputation\b"
     ),
     # "I'm coming down to your office and you won't like it"
     _rx(

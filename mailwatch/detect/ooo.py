@@ -74,7 +74,7 @@ _FULL = (
     rf"|(?:{_WEEKDAY},?\s+)?{_ISO}|(?:{_WEEKDAY},?\s+)?{_NUMERIC})"
 )
 _RELATIVE = (
-    r"(?:next\s+week|early\s+next\s+week|la\s+semaine\s+prochaine|(?:debut\s+de\s+)?"
+    r"(?:eow|end\s+of\s+(?:the\s+)?week|fin\s+de\s+(?:la\s+)?semaine|next\s+week|early\s+next\s+week|la\s+semaine\s+prochaine|(?:debut\s+de\s+)?"
     rf"semaine\s+prochaine|(?:next|this|coming)\s+{_WEEKDAY}|{_WEEKDAY}\s+(?:prochain|next)"
     r"|tomorrow|demain|apres-demain|apres\s+demain)"
 )
@@ -93,7 +93,8 @@ _BACK = re.compile(
     r"|\bavailable\s+again\b|\breachable\s+again\b"
     r"|\bde\s+retour\b(?:\s+au\s+bureau|\s+parmi\s+(?:vous|nous))?|\bretour\b(?:\s+(?:prevu|au\s+bureau))?"
     r"|\breprendrai\b(?:\s+(?:mes\s+fonctions|le\s+travail|mon\s+poste))?"
-    r"|\breprise\b(?:\s+prevue)?|\breviens\b|\brentre\b"
+    r"|\breprise\b(?:\s+prevue)?|\breviens\b|\brentre\b|\breouverture\b(?:\s+prevue)?"
+    r"|\breopen(?:s|ing)?\b"
     r"|\b(?:de|a)\s+nouveau\s+(?:joignable|disponible|present|presente|au\s+bureau)"
     r"|\bjoignable\s+(?=a\s+partir|des\b))"
     r"\s*[,:]?\s*(?:on|from|by|le|a\s+partir\s+du|a\s+partir\s+de|des\s+le|des|au|prevu\s+le)?\s*"
@@ -121,7 +122,14 @@ _WRAPPED = re.compile(r"(?<=[^\n]{40}[\w,;–-])[ \t]*\n(?=[ \t]*[\w(])")
 _ENDS_WITH_MONTH = re.compile(
     r"\b(?:jan|feb|mar|apr|jun|jul|aug|sept?|oct|nov|dec|janv|fevr?|avr|juil)\.$"
 )
-_NEXT_WEEK = re.compile(r"next\s+week|semaine\s+prochaine")
+# "until the end of the week" means back the Monday after, like "back next week".
+# An auto-reply that only says when it will be answered: "I'll reply on Thursday".
+_REPLY_ON = re.compile(
+    r"\b(?:reply|respond|answer|get\s+back\s+to\s+you|repondrai|reviendrai\s+vers\s+vous)"
+    r"(?:\s+to\s+(?:your|all)\s+(?:e-?mails?|messages?))?\s+(?:on|le|from|des\s+le)\s+"
+    rf"(?P<date>{_DATE})"
+)
+_NEXT_WEEK = re.compile(r"next\s+week|semaine\s+prochaine|eow|end\s+of|fin\s+de")
 _HAS_YEAR = re.compile(r"\b20\d\d\b|\d{1,2}[/.]\d{1,2}[/.]\d\d")
 _NUMERIC_PARTS = re.compile(r"(\d{1,2})[/.](\d{1,2})(?:[/.]((?:20)?\d\d))?")
 _SUBJECT_PREFIX = re.compile(
@@ -159,9 +167,19 @@ def return_date(subject: str, own_text: str, *, written: datetime) -> Absence | 
                 day = resolve(match.group("date"))
                 if day is None or not today <= day <= today + _MAX_AHEAD:
                     continue
-                back = day if match.group("excluded") else _next_weekday(day)
+                if match.group("excluded") or _NEXT_WEEK.search(match.group("date")):
+                    back = day  # "until EOW" already names the Monday after
+                else:
+                    back = _next_weekday(day)
                 untils.append((back, original))
-    chosen = backs or untils
+    replies: list[tuple[date, str]] = []
+    if not backs and not untils:
+        for original in _candidates(subject, own_text):
+            for match in _REPLY_ON.finditer(normalise(original)):
+                day = resolve(match.group("date"))
+                if day is not None and today < day <= today + _MAX_AHEAD:
+                    replies.append((day, original))
+    chosen = backs or untils or replies
     if not chosen:
         return None
     back_on, sentence = max(chosen, key=lambda found: found[0])
