@@ -113,7 +113,8 @@ _FR_NOUN = (
     r"|bon(?:ne)?s?\s+a\s+rien|guignols?|clowns?|bouffon(?:ne)?s?|tocard(?:e|s|es)?"
     r"|branquignols?|charlots?|menteur(?:s)?|menteuse(?:s)?|feignant(?:e|s|es)?"
     r"|faineant(?:e|s|es)?|fumistes?|une\s+blague|une\s+honte|pourri(?:e|s|es)?|nazes?"
-    r"|nases?|bras\s+casses|brelles?|bouffons?|pignoufs?|baltringues?|blaireaux|blaireau)"
+    r"|nases?|bras\s+casses|brelles?|bouffons?|pignoufs?|baltringues?|blaireaux|blaireau"
+    r"|branleu(?:r|rs|se|ses)|glandeu(?:r|rs|se|ses)|quiches?|truffes?|manches)"
 )
 _FR_FILLER = (
     r"(?:vraiment|completement|totalement|franchement|une|un|des|de|d'|qu'une|qu'un"
@@ -137,6 +138,9 @@ _THIRD_PARTY = re.compile(
     r"|developers?|devs?|photographers?|bank|landlord|insurers?|customers?|delivery)\b"
     r"|\b(?:imprimeur|livreur|fournisseur|banque|developpeur|photographe|proprio|assurance"
     r"|la\s+poste)s?\b"
+    r"|\b(?:my|our|mon|ma|mes|notre|nos)\s+(?:associe\w*|partners?|co-?founders?|ex|mari|femme"
+    r"|wife|husband|fr[e]re|soeur|brother|sister|mere|pere|mum|mom|dad|son|fils|fille|daughter"
+    r"|family|famille)\b|\bdivorce\b"
     r"|\bneighbou?r\b|\baccountant\b|\b(?:this|that|a|my|one)\s+(?:client|customer|guy)\b|\bcomments?\b|\bcommented\b|\breviews?\b"
     r"|\bancien(?:ne)?s?\b|\bprecedent(?:e)?s?\b|\bconcurren(?:t|ts|ce)\b|\bils\b|\belles\b"
     r"|\beux\b|\bleurs?\b|\b(?:ce|un|mon|cette|une|ma)\s+(?:client|cliente|livreur|type|mec|gars)\b|\bcette\s+(?:fille|femme|nana)\b"
@@ -284,6 +288,16 @@ _INSULT.extend(
         ),
     ]
 )
+_INSULT.extend(
+    [
+        # "espèce de nulle", "what kind of moron posts ..."
+        _rx(rf"\bespece\s+(?:d'\s*|de\s+)(?:sale\s+)?{_FR_NOUN}(?!\w)"),
+        _you(
+            r"\bwhat\s+(?:kind|sort)\s+of\s+(?:an?\s+)?(?:\w+\s+)?(?:moron|idiot|imbecile|amateur"
+            r"|clown|incompetent|halfwit|dimwit|cretin)s?\b"
+        ),
+    ]
+)
 # Patterns made with _you name their target; the others are skipped when the sentence
 # is about the writer ("I'm such an idiot") or about someone else with no "you" in
 # sight ("our previous agency were a bunch of clowns").
@@ -337,6 +351,12 @@ _THREAT = [
         r"|\bsinon\b[^.!?]{0,20}\b(?:je\s+)?(?:debarque|rapplique)\s+(?:a|chez|dans)\s+(?:votre|ton"
         r"|vous|toi)\b|\bvous\s+fais\s+une\s+(?:sale\s+)?reputation\b"
         r"|\bte\s+fais\s+une\s+(?:sale\s+)?reputation\b"
+    ),
+    # "I'll make your life hell", "tu vas le sentir passer"
+    _rx(
+        r"\bmake\s+your\s+life\s+(?:a\s+)?(?:living\s+)?(?:hell|misery|miserable|a\s+nightmare)\b"
+        r"|\b(?:tu\s+vas|vous\s+allez)\s+(?:le\s+)?(?:sentir\s+passer|morfler|prendre\s+cher"
+        r"|le\s+payer)\b|\bpourrir\s+la\s+vie\b|\bvie\s+(?:un\s+)?enfer\b"
     ),
     # "I'm coming down to your office and you won't like it"
     _rx(
@@ -539,6 +559,29 @@ _LEGAL_INTENT_EN = re.compile(
     r"|prepared\s+to|plan\s+to|planning|no\s+choice|have\s+to|forced\s+to|taking|hesitate"
     r"|if\s+|or\s+(?:i|we|else))"
 )
+# Not "court" or "tribunal" alone: a tennis court, jury duty, a partner's divorce.
+_LEGAL_WORD = re.compile(
+    r"\b(?:lawyers?|attorneys?|solicitors?|barristers?|counsel|llp|law\s+firm|legal\s+(?:action"
+    r"|department|dept|team|proceedings|steps|remedies|route|advice)|lawsuit|sue|suing"
+    r"|small\s+claims|damages|avocat(?:e|s|es)?|huissier|commissaire\s+de\s+justice|plainte"
+    r"|mise\s+en\s+demeure|juridique|contentieux|poursuites)\b"
+)
+# Talk about law as content or as the client's own business, not as pressure on us.
+_CONTENT = re.compile(
+    r"\b(?:posts?|article|caption|linkedin|publish|story|stories|tag|announce|announcing"
+    r"|joins?|webinar|event|conference|speakers?|newsletter|publier|publication|concours"
+    r"|rejoint|conference|salon|interview|client\s+of\s+ours|nos\s+clients|our\s+clients)\b"
+)
+_OURS = re.compile(
+    r"\b(?:i|i'?[mdv]e?|we|we'?(?:ve|re|ll)|my|our|je|j'|nous|mon|ma|notre|nos|mes)\b"
+)
+_PRESSURE = re.compile(
+    r"\b(?:expect|unless|otherwise|or\s+else|or\s+(?:i|we)|after\s+which|instructed|engaged"
+    r"|retained|will|'ll|going\s+to|shall|intend|by\s+(?:monday|tuesday|wednesday|thursday|friday"
+    r"|tomorrow|the\s+end)|recover|sinon|faute\s+de|a\s+defaut|apres\s+quoi|je\s+vous\s+laisse"
+    r"|vais|allons|compte|comptons|sous\s+\d+\s+jours|d'ici|mandate|saisi|s'en\s+occupe"
+    r"|recouvrer|prendra|contactera)\b"
+)
 _RECEIVED = re.compile(r"\b(?:recu|recoit|recevons|received|got\s+a)\b")
 
 # --------------------------------------------------------------------------- harassment
@@ -554,6 +597,10 @@ _SEXUAL = [
         r"|\bwhat\s+are\s+you\s+wearing\b|\bsleep\s+with\s+(?:me|you)\b"
         r"|\byour\s+(?:legs|ass|butt|boobs|tits|breasts|lips|figure|cleavage)\b"
         r"|\bmy\s+hotel\s+room\b|\bsexy\s+voice\b"
+    ),
+    _rx(
+        r"\b(?:look|be|feel)\s+(?:even\s+)?(?:better|hotter|sexier)\s+without\s+(?:that|your|the|any)"
+        r"\b|\bwithout\s+(?:your|that)\s+(?:top|shirt|blouse|bra|clothes|dress|skirt)\b"
     ),
     _rx(
         r"^\W*(?:hey|hi|hello|morning|evening)\s+(?:there\s+)?(?:gorgeous|sexy|beautiful|babe|baby"
@@ -579,6 +626,13 @@ _PROFANITY = re.compile(
     r"\b(?:fuck\w*|f\*+\w*|shit\w*|s\*+t?|damn|goddamn|bloody|pathetic|useless|crap|bullshit"
     r"|putain|merde|bordel|chier|foutre|bon(?:ne)?\s+a\s+rien|con(?:ne|nard|nasse)?"
     r"|incapables?|nul(?:le|s|les)?|pitoyable|minable|gueule|foutage|foutez|fout)(?![\w])"
+)
+# A demand to answer, with swearing: "pick up your damn phone", "réponds-moi putain".
+_PROFANE_DEMAND = re.compile(
+    r"\b(?:pick\s+up|answer)\s+(?:your|the)\s+(?:damn|fucking|f\*+ing|bloody|goddamn|freaking)"
+    r"\s+(?:phone|emails?|messages?)\b|\b(?:answer|reply\s+to|call)\s+me\s+(?:back\s+)?(?:you\s+)?"
+    r"(?:damn|fucking|f\*+ing|bloody)\b|\b(?:reponds|repondez|rappelle|rappelez|decroche|decrochez)"
+    r"(?:[- ]moi)?\s*,?\s*(?:putain|bordel|merde)\b|\bton\s+putain\s+de\s+telephone\b"
 )
 _HARASS_PERSIST = re.compile(
     r"\bi'?ll\s+keep\s+(?:calling|emailing|texting|messaging)\b[^.!?]{0,30}\buntil\b"
@@ -624,7 +678,12 @@ def find_abuse(own_text: str, *, subject: str = "") -> Abuse | None:
         previous = text
         for kind, hit in (
             ("threat", _threat(text)),
-            ("harassment", _sexual(text) or bool(_HARASS_PERSIST.search(text))),
+            (
+                "harassment",
+                _sexual(text)
+                or bool(_HARASS_PERSIST.search(text))
+                or bool(_PROFANE_DEMAND.search(text)),
+            ),
             ("legal_threat", _legal(text)),
             ("insult", _insult(text, elsewhere)),
         ):
@@ -717,6 +776,8 @@ def _threat(text: str) -> bool:
 
 
 def _legal(text: str) -> bool:
+    if _legal_pressure(text):
+        return True
     consult = _L_CONSULT.search(text)
     if (
         consult
@@ -743,6 +804,21 @@ def _legal(text: str) -> bool:
             continue  # "on a reçu une mise en demeure de la CNIL"
         return True
     return False
+
+
+def _legal_pressure(text: str) -> bool:
+    """The general case: the client's own lawyers or a legal step, with pressure ("expect
+    a letter from our attorneys", "we've instructed Harper & Lowe LLP to recover the fees",
+    "après quoi mon avocate s'en occupe"), and not routine legal work, content about law,
+    someone else's dispute, or a negation."""
+    word = _LEGAL_WORD.search(text)
+    if not word or _negated(text, word, window=40):
+        return False
+    if _ROUTINE_LEGAL.search(text) or _REVIEW_CONTEXT.search(text) or _CONTENT.search(text):
+        return False
+    if _THIRD_PARTY.search(text) and not _SECOND_PERSON.search(text):
+        return False
+    return bool(_OURS.search(text)) and bool(_PRESSURE.search(text))
 
 
 def _sexual(text: str) -> bool:

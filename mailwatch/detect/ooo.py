@@ -91,8 +91,9 @@ _BACK = re.compile(
     r"(?:\s+(?:in|at)\s+(?:the\s+|my\s+)?[a-z]+|\s+to\s+(?:the\s+)?(?:office|work|my\s+desk))?"
     r"|\breturn(?:ing|s)?\b(?:\s+to\s+(?:the\s+)?(?:office|work))?|\breturn\s+date\b"
     r"|\bavailable\s+again\b|\breachable\s+again\b"
-    r"|\bde\s+retour\b(?:\s+au\s+bureau|\s+parmi\s+(?:vous|nous))?|\bretour\b(?:\s+(?:prevu|au\s+bureau))?"
-    r"|\breprendrai\b(?:\s+(?:mes\s+fonctions|le\s+travail|mon\s+poste))?"
+    r"|\bde\s+retour\b(?:\s+au\s+bureau|\s+parmi\s+(?:vous|nous)|\s+(?:dans|a)\s+(?:nos|mes"
+    r"|les)\s+(?:bureaux|locaux))?|\bretour\b(?:\s+(?:prevu|au\s+bureau))?"
+    r"|\brepren(?:drai|ds|d)\b(?:\s+(?:mes\s+fonctions|le\s+travail|mon\s+poste))?"
     r"|\breprise\b(?:\s+prevue)?|\breviens\b|\brentre\b|\breouverture\b(?:\s+prevue)?"
     r"|\breopen(?:s|ing)?\b"
     r"|\b(?:de|a)\s+nouveau\s+(?:joignable|disponible|present|presente|au\s+bureau)"
@@ -109,6 +110,11 @@ _UNTIL = re.compile(
     # "jusqu'au 6": a bare day number, but not an hour ("until 5 pm", "jusqu'à 18 h").
     rf"(?P<date>{_DATE}|{_DAY}(?![\w/:]|[.,]\d|\s*(?:pm|am|h|heures?|o'clock)\b))"
     r"(?P<excluded>\s*\(?\s*(?:exclu|non\s+inclus|not\s+included|exclusive)\b)?"
+)
+# "back in touch after the 10th", "de retour après le 10": the day after X.
+_BACK_AFTER = re.compile(
+    r"\b(?:back|return(?:ing)?|retour|reviens)\b[^.!?]{0,25}?\b(?:after|apres)\s+(?:the\s+|le\s+)?"
+    rf"(?P<date>{_DATE})"
 )
 # "du 20 décembre au 3 janvier", "from 10 August to 21 August", "21–31 December".
 _RANGE = re.compile(
@@ -162,12 +168,12 @@ def return_date(subject: str, own_text: str, *, written: datetime) -> Absence | 
             day = resolve(match.group("date"))
             if day is not None and today <= day <= today + _MAX_AHEAD:
                 backs.append((day, original))
-        for pattern in (_UNTIL, _RANGE):
+        for pattern in (_UNTIL, _RANGE, _BACK_AFTER):
             for match in pattern.finditer(text):
                 day = resolve(match.group("date"))
                 if day is None or not today <= day <= today + _MAX_AHEAD:
                     continue
-                if match.group("excluded") or _NEXT_WEEK.search(match.group("date")):
+                if match.groupdict().get("excluded") or _NEXT_WEEK.search(match.group("date")):
                     back = day  # "until EOW" already names the Monday after
                 else:
                     back = _next_weekday(day)
