@@ -14,9 +14,12 @@ How a reply is read, in English and French:
   weekday (Monday to Friday) after X. "Until Monday" therefore gives Tuesday: English
   uses "until" both ways, and the later reading never chases someone still away.
   "jusqu'au X exclu" (or "X not included") gives X itself.
+- "back after X" / "de retour après le X": the next weekday after X.
 - An explicit return ("back on 4 January") beats an "until" or a range in the same
-  reply; of several return dates the latest is kept (never chase too early).
-- "next week" / "la semaine prochaine": the Monday of the next week.
+  reply; of several return dates the latest is kept (never chase too early). A reply
+  that only says when it will answer ("I'll reply on Thursday") counts last.
+- "next week" / "la semaine prochaine", and "until EOW" / "until the end of the week":
+  the Monday of the next week.
 - Relative dates ("next Monday", "lundi prochain", "demain") resolve from `written`,
   the auto-reply's own date, through mailwatch.detect.dates.parse_date.
 - Numeric dates are day first (12/07 is 12 July); month first only when day first is
