@@ -209,7 +209,8 @@ def _edit_body(lines: list[Line], start: int) -> tuple[str, int | None]:
             return "", None
         if _is_end(line.text):
             return _tidy_body(body), index
-        body.append(line.text.rstrip())
+        # Trailing spaces go, except in the signature delimiter "-- " (RFC 3676).
+        body.append(line.text if line.text == "-- " else line.text.rstrip())
     return "", None
 
 

@@ -175,9 +175,9 @@ def _context(view: DigestView) -> dict[str, Any]:
         "attention": [
             {
                 "kind": item.kind,
-                "label": ATTENTION_KINDS.get(item.kind, item.kind.replace("_", " ").capitalize()),
+                "label": _inert(_label(item.kind)),
                 "tone": _TONES.get(item.kind, "info"),
-                "client": _oneline(item.client_name),
+                "client": _inert(_oneline(item.client_name)),
                 "text": _inert(_oneline(item.text)),
                 "evidence": _oneline(item.evidence),
                 "since": dates.when(item.since),
@@ -275,6 +275,10 @@ def _summary(view: DigestView) -> str:
         count = len(view.drafts)
         parts.append(f"{count} draft{'s wait' if count != 1 else ' waits'} for your approval")
     return " and ".join(parts).capitalize() + "."
+
+
+def _label(kind: str) -> str:
+    return ATTENTION_KINDS.get(kind) or _oneline(kind.replace("_", " ")).capitalize()
 
 
 def _shorten(value: str, width: int) -> str:
