@@ -77,9 +77,8 @@ def own_lines(text: str | None) -> list[Line]:
             if after < len(lines) and _is_prefixed(lines[after]):
                 i = after  # the "> " lines that follow are marked one by one
                 continue
-            # An attribution followed by unprefixed text: the rest is the quoted mail,
-            # unless the attribution was the first line of a signature-free own text
-            # that simply ended; either way nothing after it is read.
+            # An attribution followed by unprefixed text: some clients quote without
+            # "> ", so the rest is the quoted mail and nothing after it is read.
             out.extend(Line(rest, False) for rest in lines[after:])
             break
         out.append(Line(line, not _is_prefixed(line)))
@@ -133,49 +132,14 @@ def _outlook_header_at(lines: list[str], i: int) -> bool:
 # ---------------------------------------------------------------------------- HTML
 
 
+# Elements that start a new line when a mail client turns HTML into text.
 _BLOCK = frozenset(
-    [
-        "address",
-        "article",
-        "aside",
-        "blockquote",
-        "body",
-        "br",
-        "center",
-        "dd",
-        "div",
-        "dl",
-        "dt",
-        "fieldset",
-        "figcaption",
-        "figure",
-        "footer",
-        "form",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "header",
-        "hr",
-        "html",
-        "li",
-        "main",
-        "nav",
-        "ol",
-        "p",
-        "pre",
-        "section",
-        "table",
-        "tbody",
-        "td",
-        "tfoot",
-        "th",
-        "thead",
-        "tr",
-        "ul",
-    ]
+    {
+        *("address", "article", "aside", "blockquote", "body", "br", "center", "dd", "div"),
+        *("dl", "dt", "fieldset", "figcaption", "figure", "footer", "form", "header", "hr"),
+        *("h1", "h2", "h3", "h4", "h5", "h6", "html", "li", "main", "nav", "ol", "p", "pre"),
+        *("section", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul"),
+    }
 )
 _SKIP = frozenset({"head", "script", "style", "template", "title", "noscript"})
 _VOID = frozenset({"br", "hr", "img", "meta", "link", "input", "wbr", "col", "area", "base"})

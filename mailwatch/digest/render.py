@@ -71,7 +71,7 @@ def render_text(view: DigestView) -> str:
     text = _env(autoescape=False).get_template("digest.txt.j2").render(context)
     text = _defuse(_tidy(text))
     for draft in context["drafts"]:
-        text = text.replace(_SENTINEL + draft["index_s"], "Code: " + draft["code"], 1)
+        text = text.replace(draft["sentinel"], "Code: " + draft["code"], 1)
     return text
 
 
@@ -235,10 +235,9 @@ def _draft(
     )
     return {
         "index": index,
-        "index_s": str(index),
         "total": total,
         "code": draft.code,
-        "sentinel": _SENTINEL + str(index),
+        "sentinel": f"{_SENTINEL}{index}\x00",  # becomes "Code: ..." after _defuse
         "client": _inert(client),
         "kind": _inert(kind),
         "why": _oneline(draft.why),

@@ -115,6 +115,14 @@ def test_code_lines():
         assert lines[lines.index(title) + 1] == f"Code: {draft.code}"
 
 
+def test_many_drafts_each_get_their_own_code_line():
+    many = tuple(
+        replace(VIEW.drafts[0], draft_id=f"d-{n}", code=code(f"d-{n}")) for n in range(1, 13)
+    )
+    text = render_text(replace(VIEW, drafts=many))
+    assert code_lines(text) == [f"Code: {draft.code}" for draft in many]
+
+
 def test_a_draft_that_needs_an_edit_says_so():
     third = TEXT[TEXT.index("Draft 3 of 3") : TEXT.index("CLIENTS")]
     assert "Needs your edit before it can go out" in third
