@@ -174,7 +174,6 @@ def _context(view: DigestView) -> dict[str, Any]:
         "summary": _summary(view),
         "attention": [
             {
-                "kind": item.kind,
                 "label": _inert(_label(item.kind)),
                 "tone": _TONES.get(item.kind, "info"),
                 "client": _inert(_oneline(item.client_name)),
@@ -189,7 +188,7 @@ def _context(view: DigestView) -> dict[str, Any]:
         "statuses": [
             {
                 "client": _inert(_oneline(status.client_name)),
-                "client_short": _inert(_shorten(_oneline(status.client_name), _NAME_WIDTH)),
+                "client_short": _column(_oneline(status.client_name), _NAME_WIDTH),
                 "from_them": dates.day(status.last_from_them),
                 "from_you": dates.day(status.last_from_you),
                 "waiting": _inert(_oneline(status.waiting)),
@@ -282,6 +281,12 @@ def _label(kind: str) -> str:
 
 def _shorten(value: str, width: int) -> str:
     return value if len(value) <= width else value[: width - 1].rstrip() + "…"
+
+
+def _column(value: str, width: int) -> str:
+    """A value for a text-table column: defused, and no wider than `width`."""
+    quoted = _inert(value) != value
+    return _inert(_shorten(value, width - 2 if quoted else width))
 
 
 # ------------------------------------------------------------------------ text safety
