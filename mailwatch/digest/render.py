@@ -264,7 +264,10 @@ def _body_html(lines: list[str]) -> Markup:
 
 def _summary(view: DigestView) -> str:
     if view.all_quiet:
-        return "All quiet: nothing needs you and no draft is waiting."
+        return (
+            "All quiet: nothing needs you and no draft is waiting. mailwatch keeps "
+            "watching, and writes again as soon as something does."
+        )
     parts = []
     if view.attention:
         count = len(view.attention)
