@@ -12,6 +12,7 @@ from mailwatch.cli import queue as queue_commands
 from mailwatch.cli import show
 from mailwatch.cli.runtime import Runtime, setup_logging
 from mailwatch.errors import MailwatchError
+from mailwatch.logs import redact
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -138,6 +139,19 @@ def status(rt: Runtime, as_json: bool, with_daemon: bool) -> None:
 
 
 @cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a list).")
+@click.pass_obj
+def attention(rt: Runtime, as_json: bool) -> None:
+    """What needs you and is not a draft: late replies, failures, mail set aside..."""
+    with rt.app(readonly=True) as app:
+        items = app.attention()
+        if as_json:
+            click.echo(json.dumps(items, indent=2, ensure_ascii=False))
+            return
+        show.attention_list(app, items)
+
+
+@cli.command()
 @click.pass_obj
 def run(rt: Runtime) -> None:
     """Run continuously: watch the mailbox, draft, send what you approved (stop: Ctrl-C)."""
@@ -175,13 +189,13 @@ def main() -> None:
         exc.show()
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
     except MailwatchError as exc:
-        click.echo(f"mailwatch: {exc}", err=True)
+        click.echo(f"mailwatch: {redact(str(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # an unexpected failure still reads as a sentence
         click.echo(
-            f"mailwatch: something unexpected went wrong: {exc!r}.\n"
+            f"mailwatch: something unexpected went wrong: {redact(repr(exc))}.\n"
             "Nothing was sent. Run again with --log-level debug to see more, and report it "
             "if it repeats.",
             err=True,

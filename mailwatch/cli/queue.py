@@ -11,8 +11,8 @@ from rich.table import Table
 from mailwatch.cli.format import draft_json, kind_label, when
 from mailwatch.cli.runtime import Runtime
 from mailwatch.cli.show import console
-from mailwatch.core.model import FAILED, OPEN_STATUSES
-from mailwatch.drafts.approval import change_draft
+from mailwatch.core.model import FAILED, OPEN_STATUSES, PENDING
+from mailwatch.drafts.approval import change_draft, content_fingerprint
 from mailwatch.errors import UsageError
 
 
@@ -71,7 +71,9 @@ def show(rt: Runtime, draft_id: str) -> None:
     with rt.app(readonly=True) as app:
         d = app.store.draft(draft_id)
         zone = app.settings.owner.timezone
+        fingerprint = content_fingerprint(d)
         click.echo(f"Draft #{d['id']} ({kind_label(d)}), version {d['version']}: {d['status']}")
+        click.echo(f"Check:    {fingerprint}")
         click.echo(f"Why:      {d['reason']['text']}")
         click.echo(f"To:       {', '.join(d['to'])}")
         click.echo(f"Subject:  {d['subject']}")
@@ -87,6 +89,11 @@ def show(rt: Runtime, draft_id: str) -> None:
             click.echo(
                 f"{when(entry['at'], zone)}  {entry['action']} by {entry['by']} "
                 f"(v{entry['version']}){note}"
+            )
+        if d["status"] in (PENDING, FAILED):
+            click.echo(
+                "To approve exactly this text: "
+                f"mailwatch queue approve {d['id']} --check {fingerprint}"
             )
 
 
@@ -107,10 +114,16 @@ def _decide(rt: Runtime, draft_id: str, change: str, **kw: object) -> dict:
 @click.option(
     "--version", "version", type=int, help="Only approve if the draft is still at this version."
 )
+@click.option(
+    "--check",
+    "fingerprint",
+    metavar="CHECK",
+    help="Only approve if the draft is exactly the text `queue show` printed with this check.",
+)
 @click.pass_obj
-def approve(rt: Runtime, draft_id: str, version: int | None) -> None:
+def approve(rt: Runtime, draft_id: str, version: int | None, fingerprint: str | None) -> None:
     """Approve a draft; it goes out at the next send, inside the client's hours."""
-    d = _decide(rt, draft_id, "approve", expected_version=version)
+    d = _decide(rt, draft_id, "approve", expected_version=version, expected_fingerprint=fingerprint)
     click.echo(
         f"Approved #{draft_id} ({kind_label(d)} to {', '.join(d['to'])}). "
         "It goes out at the next send inside the client's sending hours."

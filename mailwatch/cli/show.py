@@ -137,16 +137,29 @@ def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
         out.print(
             f"{plural(len(pending), 'draft')} waiting for your approval: `mailwatch queue list`."
         )
-    quarantined = app.store.quarantined()
-    if quarantined:
-        out.print(
-            f"{plural(len(quarantined), 'message')} could not be read and "
-            f"{'is' if len(quarantined) == 1 else 'are'} set aside (nothing was lost):"
-        )
-        for entry in quarantined[-10:]:
-            out.print(f"  {entry['folder']} UID {entry['uid']}: {entry['reason']}")
-        if len(quarantined) > 10:
-            out.print(f"  ... and {len(quarantined) - 10} more.")
+    attention_list(app, app.attention(), limit=10)
+
+
+def _plain(text: str) -> str:
+    """Mail-supplied text on one terminal line: no control characters or escapes."""
+    return "".join(c if c.isprintable() else " " for c in str(text))
+
+
+def attention_list(app: App, items: Sequence[dict[str, Any]], limit: int | None = None) -> None:
+    """'Needs you': one line per item, most urgent first."""
+    if not items:
+        click.echo("Nothing needs you right now.")
+        return
+    zone = app.settings.owner.timezone
+    click.echo(f"Needs you ({len(items)}):")
+    for item in items[:limit]:
+        client = item.get("client")
+        who = app.settings.clients[client].name if client in app.settings.clients else client
+        since = f" (since {when(item['since'], zone)})" if item.get("since") else ""
+        prefix = f"{_plain(who)}: " if who else ""
+        click.echo(f"  - {prefix}{_plain(item['text'])}{since}")
+    if limit is not None and len(items) > limit:
+        click.echo(f"  ... and {len(items) - limit} more: `mailwatch attention`.")
 
 
 def daemon_health(app: App, health: dict[str, Any]) -> None:

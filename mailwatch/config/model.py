@@ -272,6 +272,10 @@ class Client(_Strict):
     domains: list[str] = []
     language: Language = "en"
     timezone: str = ""  # "" = the owner's time zone
+    # Whom drafts greet ("Jane"); "" = the first name the client signs their mail with.
+    contact_name: str = Field(default="", max_length=60)
+    # French drafts: "vous" (vouvoiement, the default) or "tu".
+    formality: Literal["vous", "tu"] = "vous"
     rules: RulesOverride = RulesOverride()
     contract: Contract = Contract()
     addons: dict[str, Annotated[float, Field(ge=0)]] = {}  # add-on name -> price
@@ -285,6 +289,13 @@ class Client(_Strict):
     @classmethod
     def _emails(cls, value: list[str]) -> list[str]:
         return [_lower_address(v) for v in value]
+
+    @field_validator("contact_name")
+    @classmethod
+    def _contact_name(cls, value: str) -> str:
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in value):
+            raise ValueError("has control characters; write the name as plain text")
+        return value.strip()
 
     @field_validator("domains")
     @classmethod

@@ -17,6 +17,7 @@ import subprocess
 
 from mailwatch.config.model import Imap, Smtp
 from mailwatch.errors import ConfigError, Problem
+from mailwatch.logs import register_secret
 
 COMMAND_TIMEOUT_SECONDS = 15.0
 DEFAULT_FILE = "config.toml"
@@ -61,8 +62,13 @@ def resolve_password(server: Imap | Smtp, *, section: str, file: str = DEFAULT_F
     if not server.username:
         return ""
     if server.password_env:
-        return _from_env(server.password_env, section, file)
-    return _from_command(server.password_command, section, file)
+        password = _from_env(server.password_env, section, file)
+    else:
+        password = _from_command(server.password_command, section, file)
+    # From here on, whatever text carries it (a log line, an error, the health file)
+    # shows it masked.
+    register_secret(password)
+    return password
 
 
 def _env_name_problems(name: str, section: str, file: str) -> list[Problem]:

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mailwatch.logs import redact
 from mailwatch.store.atomic import atomic_write_bytes
 
 
@@ -53,7 +54,9 @@ class Health:
 
     def write(self) -> None:
         with self._lock:
-            atomic_write_bytes(self.path, json.dumps(self.data, indent=1).encode())
+            # Error texts come from libraries; any of them may quote a password.
+            text = redact(json.dumps(self.data, indent=1, ensure_ascii=False))
+            atomic_write_bytes(self.path, text.encode())
 
 
 def _alive(pid: int) -> bool:

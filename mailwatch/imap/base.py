@@ -25,6 +25,15 @@ class FetchedMessage:
     gm_msgid: int | None = None  # Gmail's stable id, when offered
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a message, as its BODYSTRUCTURE describes it (never its bytes)."""
+
+    name: str
+    content_type: str  # "application/pdf"
+    size: int = 0
+
+
 class Mailbox(Protocol):
     """Read-only view of the owner's mailbox, plus APPEND of our own sent copies."""
 
@@ -46,6 +55,12 @@ class Mailbox(Protocol):
 
     def fetch_text(self, folder: str, uids: Sequence[int], limit: int) -> dict[int, bytes]:
         """The first `limit` bytes of each message's body (after the header)."""
+        ...
+
+    def fetch_attachments(
+        self, folder: str, uids: Sequence[int]
+    ) -> dict[int, tuple[Attachment, ...]]:
+        """Each message's attached files (name, type, size), from its BODYSTRUCTURE."""
         ...
 
     def find_message_id(self, folder: str, message_id: str) -> list[int]: ...

@@ -20,8 +20,9 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginEr
 
 from mailwatch.config.model import Imap, is_loopback
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed, MailwatchError, UsageError
-from mailwatch.imap import fastfetch
-from mailwatch.imap.base import FetchedMessage, FolderStatus
+from mailwatch.imap import fastfetch, structure
+from mailwatch.imap.base import Attachment, FetchedMessage, FolderStatus
+from mailwatch.logs import redact
 from mailwatch.parse.fields import HEADER_FIELDS
 
 log = logging.getLogger("mailwatch.imap")
@@ -82,6 +83,38 @@ def _guarded(method: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def login(client: imapclient.IMAPClient, username: str, password: str) -> None:
+    """Log in, whatever characters the user name and password hold.
+
+    IMAP LOGIN sends them as quoted strings, which must be 7-bit (RFC 3501 §9);
+    imaplib encodes them as ASCII and raises UnicodeEncodeError, with the password
+    in its message, on "pässwörd". For anything non-ASCII: SASL PLAIN, which
+    carries UTF-8 (RFC 4616, and RFC 6855 for IMAP), when the server offers it;
+    otherwise LOGIN with the password as a literal (RFC 3501 §4.3), 8-bit allowed.
+    """
+    if username.isascii() and password.isascii():
+        client.login(username, password)
+        return
+    if b"AUTH=PLAIN" in {c.upper() for c in client.capabilities()}:
+        client.plain_login(username, password)
+        return
+    if not username.isascii():
+        raise LoginError("the user name has non-ASCII characters and the server offers no PLAIN")
+    login_with_literal(client, username, password)
+
+
+def login_with_literal(client: imapclient.IMAPClient, username: str, password: str) -> None:
+    """LOGIN user {n}+password bytes: how RFC 3501 carries an 8-bit password."""
+    imap = client._imap
+    imap.literal = password.encode("utf-8")  # imaplib sends it as {n} + the bytes
+    typ, data = imap._simple_command("LOGIN", imap._quote(username))
+    if typ != "OK":
+        raise LoginError(
+            b" ".join(d for d in data if isinstance(d, bytes)).decode("utf-8", "replace")
+        )
+    imap.state = "AUTH"  # imaplib's own login() does this; we went around it
+
+
 def _temporary_refusal(reply: str) -> bool:
     text = reply.upper()
     return "[UNAVAILABLE]" in text or "[SERVERBUG]" in text or "SHUTTING DOWN" in text
@@ -121,7 +154,7 @@ class ImapMailbox:
             ) from exc
         client.normalise_times = False  # keep INTERNALDATE's zone: we work in UTC
         try:
-            client.login(cfg.username, self._password)
+            login(client, cfg.username, self._password)
         except LoginError as exc:
             self._safe_logout(client)
             if _temporary_refusal(str(exc)):
@@ -137,7 +170,18 @@ class ImapMailbox:
             ) from exc
         except (OSError, IMAPClientError) as exc:
             self._safe_logout(client)
-            raise ConnectionFailed(f"The IMAP server {where} dropped the login: {exc}.") from exc
+            raise ConnectionFailed(
+                f"The IMAP server {where} dropped the login: {redact(str(exc))}."
+            ) from None
+        except Exception as exc:
+            # Whatever else goes wrong while the password is in play, its text may carry
+            # the password (imaplib's UnicodeEncodeError did): never pass it on as is.
+            self._safe_logout(client)
+            raise ConnectionFailed(
+                f"Logging in to the IMAP server {where} failed ({type(exc).__name__}).",
+                "Run `mailwatch check-config`; if it repeats, report it (no password is "
+                "included in this message).",
+            ) from None
         self.capabilities = frozenset(c.decode().upper() for c in client.capabilities())
         if "CONDSTORE" in self.capabilities:
             try:
@@ -283,6 +327,19 @@ class ImapMailbox:
         self._select(folder)
         response = self.client.fetch(list(uids), [f"BODY.PEEK[TEXT]<0.{limit}>".encode()])
         return {int(uid): _find_item(data, b"BODY[TEXT]") for uid, data in response.items()}
+
+    @_guarded
+    def fetch_attachments(
+        self, folder: str, uids: Sequence[int]
+    ) -> dict[int, tuple[Attachment, ...]]:
+        if not uids:
+            return {}
+        self._select(folder)
+        response = self.client.fetch(list(uids), [b"BODYSTRUCTURE"])
+        return {
+            int(uid): structure.attachments(data.get(b"BODYSTRUCTURE"))
+            for uid, data in response.items()
+        }
 
     @_guarded
     def find_message_id(self, folder: str, message_id: str) -> list[int]:

@@ -6,12 +6,14 @@ checks against this fake and against ImapMailbox on Dovecot.
 
 from __future__ import annotations
 
+import email
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
 
-from mailwatch.imap.base import FetchedMessage, FolderStatus
+from mailwatch.imap.base import Attachment, FetchedMessage, FolderStatus
 from mailwatch.parse.fields import HEADER_FIELDS, select_header_fields
 
 _SPLIT = re.compile(rb"\r?\n\r?\n")
@@ -125,6 +127,12 @@ class MemoryMailbox:
             if uid in box.messages
         }
 
+    def fetch_attachments(
+        self, folder: str, uids: Sequence[int]
+    ) -> dict[int, tuple[Attachment, ...]]:
+        box = self._box(folder)
+        return {uid: _attachments(box.messages[uid].served) for uid in uids if uid in box.messages}
+
     def find_message_id(self, folder: str, message_id: str) -> list[int]:
         box = self._box(folder)
         found = []
@@ -143,3 +151,18 @@ class MemoryMailbox:
     def append(self, folder: str, raw: bytes, when: datetime) -> None:
         uid = self.deliver(folder, raw, when)
         self.folders[folder].messages[uid].flags.add("\\Seen")
+
+
+def _attachments(raw: bytes) -> tuple[Attachment, ...]:
+    """What a server's BODYSTRUCTURE says: named parts and parts marked as attachments."""
+    message = email.message_from_bytes(raw, policy=policy.default)
+    found = []
+    for part in message.walk():
+        if part.is_multipart():
+            continue
+        name = part.get_filename() or ""
+        if name or part.get_content_disposition() == "attachment":
+            payload = part.get_payload()
+            size = len(payload.encode("ascii", "replace")) if isinstance(payload, str) else 0
+            found.append(Attachment(name.strip(), part.get_content_type(), size))
+    return tuple(found)

@@ -146,6 +146,8 @@ class Dovecot(LabServer):
         idle_notify_seconds: int | None = None,
         fsync: bool = False,
         start_timeout: float = 15.0,
+        password: str = PASSWORD,
+        auth_mechanisms: str = "plain login",
     ) -> None:
         if mail_format not in ("maildir", "mdbox"):
             raise ValueError(f"mail_format must be 'maildir' or 'mdbox', not {mail_format!r}")
@@ -160,6 +162,9 @@ class Dovecot(LabServer):
         self.idle_notify_seconds = idle_notify_seconds
         self.fsync = fsync
         self.start_timeout = start_timeout
+        # Every user logs in with this password (a non-ASCII one tests UTF-8 logins).
+        self.password = password
+        self.auth_mechanisms = auth_mechanisms
         self.port = 0  # chosen at first start, then kept across restarts
         self._process: subprocess.Popen[bytes] | None = None
         self._finalizer: weakref.finalize | None = None
@@ -335,10 +340,10 @@ class Dovecot(LabServer):
         Stopped (maildir only): creates the same folders on disk.
         """
         _check_user(user)
-        account = Account(self.host, self.port, user, self.PASSWORD)
+        account = Account(self.host, self.port, user, self.password)
         if self.running:
             with imap_load.RawImap(self.host, self.port, timeout=10) as imap:
-                imap.login(user, self.PASSWORD)
+                imap.login(user, self.password)
                 # LIST alone only shows auto folders; STATUS opens, hence creates, each
                 # one, so its UIDVALIDITY is fixed from now on.
                 for folder in ("INBOX", *_SPECIAL_FOLDERS):
@@ -482,11 +487,11 @@ class Dovecot(LabServer):
             f"listen = {self.host}\n"
             "ssl = no\n"
             "disable_plaintext_auth = no\n"
-            "auth_mechanisms = plain login\n"
+            f"auth_mechanisms = {self.auth_mechanisms}\n"
             f"login_greeting = {self._greeting}\n"
             "auth_failure_delay = 0\n"  # wrong-password tests should not wait 2 s
             "passdb {\n  driver = static\n"
-            f"  args = password={self.PASSWORD}\n}}\n"
+            f"  args = password={self.password}\n}}\n"
             "userdb {\n  driver = static\n"
             f"  args = uid={self._mail_uid} gid={self._mail_gid} home={self.home_root}/%u\n}}\n"
             f"first_valid_uid = {min(self._mail_uid, 500)}\n"

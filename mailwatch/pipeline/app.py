@@ -17,6 +17,7 @@ from mailwatch.core.attribution import Directory
 from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.model import SENT, ClientStatus
 from mailwatch.core.planner import recheck
+from mailwatch.drafts.evidence import word
 from mailwatch.drafts.render import Renderer
 from mailwatch.errors import UsageError
 from mailwatch.imap.base import Mailbox
@@ -33,6 +34,7 @@ from mailwatch.pipeline.evaluate import (
 from mailwatch.pipeline.index import MessageIndex
 from mailwatch.pipeline.send import Sender, SendReport
 from mailwatch.pipeline.sync import SyncReport, TextPolicy, sync_mailbox
+from mailwatch.rules import RULES
 from mailwatch.smtp.base import Outbox
 from mailwatch.store import Store
 
@@ -194,17 +196,35 @@ class App:
         )
 
     def recheck(self, draft: dict[str, Any]) -> str | None:
+        """Why this draft should not go out any more (a sentence), or None."""
         index = self._refresh_sent_drafts()
+        drafts = self.store.drafts()  # rules may look at the client's other drafts
+        if not any(d["id"] == draft["id"] for d in drafts):
+            drafts.append(draft)
         ctx = build_context(
-            self.settings, draft["client"], index, [draft], self.calendar, self.clock.now()
+            self.settings, draft["client"], index, drafts, self.calendar, self.clock.now()
         )
-        return recheck(ctx, draft_view(draft))
+        why = recheck(ctx, draft_view(draft), RULES)
+        return word(why, self.settings.owner.timezone) if why is not None else None
 
     async def send(self) -> SendReport:
         return await Sender(self).run()
 
     def send_blocking(self) -> SendReport:
         return asyncio.run(self.send())
+
+    def attention(self) -> list[dict[str, Any]]:
+        """What needs the owner now (see pipeline/attention.py)."""
+        from mailwatch.daemon.health import read_health
+        from mailwatch.pipeline.attention import collect
+
+        return collect(
+            self.store.attention(),
+            self.store.quarantined(),
+            self.store.drafts(statuses=["failed"]),
+            read_health(self.store.path),
+            self.clock.now(),
+        )
 
     def statuses(self) -> list[ClientStatus]:
         drafts = self.store.drafts()

@@ -1,4 +1,9 @@
-"""Run the rules for every client and carry out the plan they return."""
+"""Run the rules for every client and carry out the plan they return.
+
+Failures stay where they happen: a rule that raises, or a template that cannot be
+filled in, stops that client's plan (or that one draft), never the others'; the
+failure goes on the attention list and is tried again at the next evaluation.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +20,25 @@ from mailwatch.core.model import (
     PENDING,
     WITHDRAWN,
     Action,
+    Attention,
     ClientStatus,
     CreateDraft,
     DraftView,
+    Evidence,
+    RaiseAttention,
     RecordEvent,
     WithdrawDraft,
 )
 from mailwatch.core.planner import client_status, next_change, plan
+from mailwatch.core.rule import Rule
 from mailwatch.core.tracking import STATS_DAYS
 from mailwatch.drafts.approval import history_entry
+from mailwatch.drafts.evidence import evidence_dict, json_facts, word
 from mailwatch.drafts.render import Renderer
+from mailwatch.logs import redact
 from mailwatch.pipeline.index import MessageIndex
+from mailwatch.rules import RULES
+from mailwatch.rules.chase import legacy_policy
 from mailwatch.store import Store
 
 log = logging.getLogger("mailwatch.rules")
@@ -36,9 +49,17 @@ class EvaluateReport:
     created: list[str] = field(default_factory=list)
     withdrawn: list[str] = field(default_factory=list)
     events: int = 0
+    failed_clients: list[str] = field(default_factory=list)
+
+
+def _when(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
 def draft_view(doc: dict[str, Any]) -> DraftView:
+    family, rank = doc.get("family") or "", int(doc.get("rank") or 0)
+    if not family:
+        family, rank = legacy_policy(doc["kind"], doc.get("step")) or ("", 0)
     return DraftView(
         id=doc["id"],
         client=doc["client"],
@@ -50,7 +71,12 @@ def draft_view(doc: dict[str, Any]) -> DraftView:
         message_id=doc.get("message_id"),
         in_reply_to=doc.get("in_reply_to"),
         references=tuple(doc.get("references") or ()),
-        sent_at=datetime.fromisoformat(doc["sent_at"]) if doc.get("sent_at") else None,
+        sent_at=_when(doc.get("sent_at")),
+        created_at=_when(doc.get("created_at")),
+        family=family,
+        rank=rank,
+        slot=doc.get("slot") or "",
+        meta=doc.get("meta") or {},
     )
 
 
@@ -78,6 +104,9 @@ def build_context(
         threads=index.threads(client_id, since, now),
         drafts=tuple(draft_view(d) for d in drafts if d["client"] == client_id),
         now=now,
+        contact_name=client.contact_name,
+        addons=dict(client.addons),
+        formality=client.formality,
     )
 
 
@@ -87,60 +116,88 @@ def statuses(
     drafts: Sequence[dict[str, Any]],
     calendar: BusinessCalendar,
     now: datetime,
+    rules: Sequence[Rule] = RULES,
 ) -> list[ClientStatus]:
     out = []
     for client_id in sorted(settings.clients):
         ctx = build_context(settings, client_id, index, drafts, calendar, now)
-        out.append(client_status(ctx, *index.last_contact(client_id, now)))
+        out.append(client_status(ctx, rules, *index.last_contact(client_id, now)))
     return out
 
 
+def attention_doc(item: Attention, timezone: str, source: str = "rules") -> dict[str, Any]:
+    """An attention item as stored: what `mailwatch attention --json` shows."""
+    return {
+        "source": source,
+        "kind": item.kind,
+        "client": item.client,
+        "key": item.key,
+        "since": item.since.isoformat(),
+        "text": word(item.evidence, timezone),
+        "evidence": evidence_dict(item.evidence, timezone),
+    }
+
+
 class PlanApplier:
-    """Carries out the core's decisions against the store, in one atomic write."""
+    """Carries out the core's decisions against the store (the caller batches the writes)."""
 
     def __init__(self, settings: Settings, store: Store, renderer: Renderer, now: datetime) -> None:
         self.settings = settings
         self.store = store
         self.renderer = renderer
         self.now = now
+        self.zone = settings.owner.timezone
         self.report = EvaluateReport()
 
-    def apply(self, actions: Sequence[Action]) -> None:
-        for action in actions:
+    def apply_client(self, client_id: str, actions: Sequence[Action]) -> list[Attention]:
+        """Apply one client's plan. Drafts whose text cannot be written are skipped (and
+        so are the withdrawals that would have made room for them); the problems come
+        back as attention items."""
+        problems: list[Attention] = []
+        bodies: dict[int, str] = {}
+        skipped: set[str] = set()
+        for n, action in enumerate(actions):
+            if isinstance(action, CreateDraft):
+                try:
+                    bodies[n] = self._render(action)
+                except Exception as exc:  # a broken template must not stop the others
+                    log.error("could not write a %s draft for %s: %s", action.kind, client_id, exc)
+                    problems.append(self._draft_failed(action, exc))
+                    if action.supersedes:
+                        skipped.add(action.supersedes)
+        attention: list[Attention] = []
+        for n, action in enumerate(actions):
             if isinstance(action, WithdrawDraft):
-                self._withdraw(action)
+                if action.draft_id not in skipped:
+                    self._withdraw(action)
             elif isinstance(action, CreateDraft):
-                self._create(action)
-            elif isinstance(action, RecordEvent) and self.store.record_event(
-                action.client, action.kind, action.at, action.data, key=action.key
-            ):
-                self.report.events += 1
+                if n in bodies:
+                    self._create(action, bodies[n])
+            elif isinstance(action, RecordEvent):
+                if self.store.record_event(
+                    action.client, action.kind, action.at, action.data, key=action.key
+                ):
+                    self.report.events += 1
+            elif isinstance(action, RaiseAttention):
+                attention.append(action.item)
+        return [*attention, *problems]
 
-    def _withdraw(self, action: WithdrawDraft) -> None:
-        draft = self.store.draft(action.draft_id)
-        history = [
-            *draft.get("history", []),
-            history_entry(self.now, "withdrawn", "mailwatch", draft["version"], action.reason),
-        ]
-        self.store.update_draft(
-            action.draft_id,
-            {
-                "status": WITHDRAWN,
-                "history": history,
-                "updated_at": self.now.isoformat(),
-                "withdrawn_reason": action.reason,
-            },
+    def _draft_failed(self, action: CreateDraft, exc: Exception) -> Attention:
+        return Attention(
+            kind="draft_failed",
+            client=action.client,
+            since=self.now,
+            key=f"draft_failed:{action.kind}:{action.anchor}",
+            evidence=Evidence(
+                "draft_failed",
+                {"kind": action.kind, "error": redact(str(exc))},
+                action.evidence.message_key,
+                action.evidence.message_id,
+                action.evidence.message_date,
+            ),
         )
-        self.store.record_event(
-            draft["client"],
-            "draft_withdrawn",
-            self.now,
-            {"draft": action.draft_id, "by": "mailwatch", "reason": action.reason},
-        )
-        self.report.withdrawn.append(action.draft_id)
-        log.info("withdrew draft %s: %s", action.draft_id, action.reason)
 
-    def _create(self, action: CreateDraft) -> None:
+    def _render(self, action: CreateDraft) -> str:
         client = self.settings.clients[action.client]
         owner = self.settings.owner
         context = {
@@ -148,12 +205,41 @@ class PlanApplier:
             "owner": {"name": owner.name, "business": owner.business, "signature": owner.signature},
             "language": client.language,
         }
-        body = self.renderer.render(
+        return self.renderer.render(
             client.language,
             action.kind,
             context,
             timezone=self.settings.timezone_for(action.client),
         )
+
+    def _withdraw(self, action: WithdrawDraft) -> None:
+        draft = self.store.draft(action.draft_id)
+        reason = word(action.evidence, self.zone)
+        history = [
+            *draft.get("history", []),
+            history_entry(self.now, "withdrawn", "mailwatch", draft["version"], reason),
+        ]
+        self.store.update_draft(
+            action.draft_id,
+            {
+                "status": WITHDRAWN,
+                "history": history,
+                "updated_at": self.now.isoformat(),
+                "withdrawn_reason": reason,
+                "withdrawn_code": action.evidence.reason,
+            },
+        )
+        self.store.record_event(
+            draft["client"],
+            "draft_withdrawn",
+            self.now,
+            {"draft": action.draft_id, "by": "mailwatch", "reason": reason},
+        )
+        self.report.withdrawn.append(action.draft_id)
+        log.info("withdrew draft %s: %s", action.draft_id, reason)
+
+    def _create(self, action: CreateDraft, body: str) -> None:
+        reason = evidence_dict(action.evidence, self.zone)
         draft_id = self.store.next_draft_id()
         draft = {
             "id": draft_id,
@@ -164,16 +250,21 @@ class PlanApplier:
             "version": 1,
             "edited": False,
             "anchor": action.anchor,
+            "family": action.family,
+            "rank": action.rank,
+            "slot": action.slot,
+            "needs_edit": action.needs_edit,
+            "meta": json_facts(action.meta),
             "to": list(action.to),
             "subject": action.subject,
             "body": body,
             "in_reply_to": action.in_reply_to,
             "references": list(action.references),
-            "reason": action.evidence.to_dict(),
+            "reason": reason,
             "created_at": self.now.isoformat(),
             "updated_at": self.now.isoformat(),
             "supersedes": action.supersedes,
-            "history": [history_entry(self.now, "drafted", "mailwatch", 1, action.evidence.text)],
+            "history": [history_entry(self.now, "drafted", "mailwatch", 1, reason["text"])],
             "message_id": None,
             "sent_at": None,
         }
@@ -186,7 +277,7 @@ class PlanApplier:
                 "draft": draft_id,
                 "kind": action.kind,
                 "step": action.step,
-                "reason": action.evidence.text,
+                "reason": reason["text"],
             },
         )
         self.report.created.append(draft_id)
@@ -217,11 +308,21 @@ class PlanCache:
             and (until is None or ctx.now < until)
         )
 
-    def remember(self, ctx: ClientContext) -> None:
-        self._entries[ctx.client_id] = (ctx, next_change(ctx))
+    def remember(self, ctx: ClientContext, rules: Sequence[Rule]) -> None:
+        self._entries[ctx.client_id] = (ctx, next_change(ctx, rules))
 
     def forget(self, client_id: str) -> None:
         self._entries.pop(client_id, None)
+
+
+def _failure(client_id: str, now: datetime, exc: Exception) -> Attention:
+    return Attention(
+        kind="rule_failed",
+        client=client_id,
+        since=now,
+        key=f"rule_failed:{client_id}",
+        evidence=Evidence("rule_failed", {"error": redact(f"{type(exc).__name__}: {exc}")}),
+    )
 
 
 def evaluate(
@@ -233,8 +334,10 @@ def evaluate(
     now: datetime,
     cache: PlanCache | None = None,
     drafts: Sequence[dict[str, Any]] | None = None,
+    rules: Sequence[Rule] = RULES,
 ) -> EvaluateReport:
     applier = PlanApplier(settings, store, renderer, now)
+    zone = settings.owner.timezone
     with store.batch():
         # A client's plan only touches that client's drafts: one pass to group them.
         by_client: dict[str, list[dict[str, Any]]] = {}
@@ -242,14 +345,24 @@ def evaluate(
             by_client.setdefault(draft["client"], []).append(draft)
         for client_id in sorted(settings.clients):
             mine = by_client.get(client_id, [])
-            ctx = build_context(settings, client_id, index, mine, calendar, now)
-            if cache is not None and cache.still_valid(ctx):
+            try:
+                ctx = build_context(settings, client_id, index, mine, calendar, now)
+                if cache is not None and cache.still_valid(ctx):
+                    continue
+                actions = plan(ctx, rules)
+            except Exception as exc:  # one client's failure is that client's alone
+                log.exception("the rules failed for %s", client_id)
+                applier.report.failed_clients.append(client_id)
+                store.set_attention(client_id, [attention_doc(_failure(client_id, now, exc), zone)])
+                if cache is not None:
+                    cache.forget(client_id)
                 continue
-            actions = plan(ctx)
-            applier.apply(actions)
+            items = applier.apply_client(client_id, actions)
+            store.set_attention(client_id, [attention_doc(item, zone) for item in items])
             if cache is not None:
-                if any(not isinstance(a, RecordEvent) for a in actions):
+                failed = any(i.kind == "draft_failed" for i in items)
+                if failed or any(isinstance(a, CreateDraft | WithdrawDraft) for a in actions):
                     cache.forget(client_id)  # its drafts just changed: plan again next time
                 else:
-                    cache.remember(ctx)
+                    cache.remember(ctx, rules)
     return applier.report

@@ -35,7 +35,16 @@ def to_message(record: dict[str, Any], directory: Directory) -> Message:
         not_contact=record.get("nc"),
         asks=record.get("asks"),
         snippet=record.get("snippet", ""),
+        aliases=_aliases(record),
+        facts=record.get("facts") or {},
     )
+
+
+def _aliases(record: dict[str, Any]) -> tuple[str, ...]:
+    aliases = [a for a in record.get("aliases") or () if a != record["jid"]]
+    if record.get("gm"):
+        aliases.append(f"gm:{record['gm']}")
+    return tuple(aliases)
 
 
 def sent_draft_message(draft: dict[str, Any]) -> Message | None:

@@ -15,6 +15,12 @@ accepted the message. Found: it is `sent`. Not found and DATA never started:
 send again. Not found after DATA: wait `proof_wait_seconds` for a slow server
 to file it, then send again. With no possible proof, it is never sent twice:
 the draft fails and the owner decides.
+
+Every (re)send passes the same checks as a first send: the client is still
+configured, the client's window is open, and the draft's reason still holds (a
+client who replied meanwhile withdraws it). The owner may cancel a draft while
+it is `sending`; it is then never sent again, and if the attempt in doubt did
+reach the server, its copy turning up later records it as sent after all.
 """
 
 from __future__ import annotations
@@ -26,11 +32,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mailwatch.core.model import APPROVED, FAILED, SENDING, SENT, WITHDRAWN
-from mailwatch.drafts.approval import history_entry
+from mailwatch.core.model import APPROVED, FAILED, PENDING, REJECTED, SENDING, SENT, WITHDRAWN
+from mailwatch.drafts.approval import content_fingerprint, history_entry
 from mailwatch.drafts.compose import build_message, message_bytes, new_message_id
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed
 from mailwatch.faults import crash_point
+from mailwatch.logs import redact
 from mailwatch.retry import AUTH_FAILURE_WAIT, backoff
 from mailwatch.smtp.base import DeliveryUnknown, PermanentFailure, TemporaryFailure
 
@@ -93,6 +100,9 @@ class Sender:
     # -- the pass ---------------------------------------------------------------------
 
     async def run(self) -> SendReport:
+        for draft in self.store.drafts(statuses=[REJECTED, WITHDRAWN]):
+            if draft.get("outcome_unknown"):
+                await self._look_for_late_proof(draft)
         for draft in self.store.drafts(statuses=[SENDING]):
             await self._resume(draft)
         for draft in self.store.drafts(statuses=[SENT]):
@@ -106,39 +116,56 @@ class Sender:
             await self._send_approved(draft)
         return self.report
 
-    async def _send_approved(self, draft: dict[str, Any]) -> None:
-        retry_at = draft.get("retry_at")
-        if retry_at and datetime.fromisoformat(retry_at) > self.now:
-            self.report.retrying.append(draft["id"])
-            return
+    def _may_send_now(self, draft: dict[str, Any]) -> bool:
+        """The checks every send and every resend passes: client, window, reason."""
         client_id = draft["client"]
         if client_id not in self.settings.clients:
             self._update(
                 draft,
-                {"status": FAILED, "error": "client no longer configured"},
+                {"status": FAILED, "error": "client no longer configured", "stage": None},
                 "failed",
                 f"The client {client_id!r} is no longer in your client files.",
                 {"reason": "client removed"},
             )
             self.report.failed.append(draft["id"])
-            return
+            return False
         rules = self.settings.rules_for(client_id)
         window = (_hhmm(rules.send_window[0]), _hhmm(rules.send_window[1]))
         zone = self.settings.timezone_for(client_id)
         if not self.app.calendar.in_window(self.now, zone, window):
             opening = self.app.calendar.next_window_opening(self.now, zone, window)
             self.report.waiting_for_window[draft["id"]] = opening
-            return
+            return False
         reason = self.app.recheck(draft)
         if reason:
+            fields: dict[str, Any] = {"status": WITHDRAWN, "withdrawn_reason": reason}
+            if draft.get("stage") == "data":
+                # An earlier attempt may have reached the server: keep watching for it.
+                fields["outcome_unknown"] = True
+            self._update(draft, fields, "withdrawn", reason, {"reason": reason})
+            self.report.withdrawn.append(draft["id"])
+            return False
+        return True
+
+    async def _send_approved(self, draft: dict[str, Any]) -> None:
+        retry_at = draft.get("retry_at")
+        if retry_at and datetime.fromisoformat(retry_at) > self.now:
+            self.report.retrying.append(draft["id"])
+            return
+        if not self._may_send_now(draft):
+            return
+        approved = draft.get("approved_fingerprint")
+        if approved and approved != content_fingerprint(draft):
+            # The approval was for other text (or other recipients): never send what the
+            # owner did not approve.
+            note = "Its text or recipients changed after your approval; approve it again."
             self._update(
                 draft,
-                {"status": WITHDRAWN, "withdrawn_reason": reason},
-                "withdrawn",
-                reason,
-                {"reason": reason},
+                {"status": PENDING, "approved_fingerprint": None},
+                "unapproved",
+                note,
+                {"reason": note},
             )
-            self.report.withdrawn.append(draft["id"])
             return
         if not draft.get("message_id"):
             self._prepare(draft)
@@ -209,7 +236,17 @@ class Sender:
     def _mark_sent(self, draft: dict[str, Any], note: str, refused: dict[str, str]) -> None:
         self._update(
             draft,
-            {"status": SENT, "sent_at": self.now.isoformat(), "stage": None, "refused": refused},
+            {
+                "status": SENT,
+                "sent_at": self.now.isoformat(),
+                "stage": None,
+                "refused": refused,
+                # Earlier failed attempts stay in the history; the draft no longer has a
+                # problem to show.
+                "error": None,
+                "retry_at": None,
+                "outcome_unknown": False,
+            },
             "sent",
             note,
             {"message_id": draft["message_id"], "refused": refused},
@@ -218,6 +255,7 @@ class Sender:
         log.info("sent draft %s to %s", draft["id"], ", ".join(draft["to"]))
 
     def _failed(self, draft: dict[str, Any], reply: str, refused: dict[str, str]) -> None:
+        reply = redact(reply)
         self._update(
             draft,
             {"status": FAILED, "error": reply, "refused": refused, "stage": None},
@@ -230,6 +268,7 @@ class Sender:
     def _retry_later(
         self, draft: dict[str, Any], reason: str, wait: timedelta | None = None
     ) -> None:
+        reason = redact(reason)
         attempts = [*draft.get("attempts", []), {"at": self.now.isoformat(), "error": reason}]
         first = datetime.fromisoformat(attempts[0]["at"])
         if self.now - first > GIVE_UP_AFTER:
@@ -277,7 +316,9 @@ class Sender:
                 await self._file_copy(draft)
                 return
         if draft.get("stage") != "data":
-            await self._transmit(draft)  # never reached DATA: nothing can have gone out
+            # Never reached DATA: nothing can have gone out. Send it, if it still should go.
+            if self._may_send_now(draft):
+                await self._transmit(draft)
             return
         if not folders:
             self._failed(
@@ -293,12 +334,34 @@ class Sender:
         if self.now - stage_at < wait:
             self.report.unresolved.append(draft["id"])
             return
+        if not self._may_send_now(draft):
+            return  # withdrawn (and still watched for a late copy) or out of hours
         log.warning(
             "draft %s: no copy found %s after sending; sending again",
             draft["id"],
             self.now - stage_at,
         )
         await self._transmit(draft)
+
+    async def _look_for_late_proof(self, draft: dict[str, Any]) -> None:
+        """A draft cancelled or withdrawn while its outcome was unknown: if the attempt
+        did reach the server after all, its copy shows up; record what really happened."""
+        stage_at = draft.get("stage_at")
+        if not draft.get("message_id") or not stage_at:
+            return
+        if self.now - datetime.fromisoformat(stage_at) > GIVE_UP_AFTER:
+            self._update(draft, {"outcome_unknown": False})  # stop looking
+            return
+        for folder in self._proof_folders():
+            if await self._find(folder, draft["message_id"]):
+                self._mark_sent(
+                    draft,
+                    f"It did go out: the attempt in doubt reached the server (its copy is "
+                    f"in {folder}), although the draft was {draft['status']} afterwards.",
+                    {},
+                )
+                await self._file_copy(draft)
+                return
 
     async def _file_copy(self, draft: dict[str, Any]) -> None:
         smtp = self.settings.config.smtp

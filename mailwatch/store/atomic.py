@@ -17,6 +17,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,9 +39,38 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+PRIVATE_FILE = 0o600  # the state holds client mail metadata and drafts: the owner's only
+PRIVATE_DIR = 0o700
+
+
+def make_private_dir(directory: Path) -> None:
+    """Create `directory` (and parents) readable by the owner only; tighten it if it exists.
+
+    Folders that are not mailwatch's own (the home folder, or the folder of config.toml
+    when the state sits beside it) are left as they are: the files in them are private
+    anyway.
+    """
+    directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    if directory.resolve() == Path.home().resolve():
+        return
+    mode = stat.S_IMODE(directory.stat().st_mode)
+    if mode & 0o077:
+        with contextlib.suppress(PermissionError):  # not ours to change: files stay 0600
+            os.chmod(directory, mode & ~0o077)
+
+
+def make_private_file(path: Path) -> None:
+    """Tighten a file an older version (or another tool) left readable by others."""
+    with contextlib.suppress(FileNotFoundError, PermissionError):
+        if stat.S_IMODE(path.stat().st_mode) & 0o077:
+            os.chmod(path, PRIVATE_FILE)
+
+
 def atomic_write_bytes(path: Path, payload: bytes, *, keep_backup: bool = False) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as handle:
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+    with open(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), PRIVATE_FILE)  # a leftover tmp may have had another mode
         handle.write(payload)
         handle.flush()
         os.fsync(handle.fileno())

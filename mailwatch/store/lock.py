@@ -22,7 +22,7 @@ class ProcessLock:
         self.path = path
         self.what = what
         # One lock per process, whichever thread takes it (the daemon works in threads).
-        self._lock = FileLock(str(path), thread_local=False)
+        self._lock = FileLock(str(path), thread_local=False, mode=0o600)
         self._pid_file = path.with_name(path.name + ".pid")
 
     def acquire(self, timeout: float) -> None:
@@ -43,7 +43,9 @@ class ProcessLock:
         with contextlib.suppress(OSError, ValueError):  # missing, unreadable, not text
             if self._pid_file.read_text() == mine:
                 return
-        self._pid_file.write_text(mine)
+        fd = os.open(self._pid_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(fd, "w") as handle:
+            handle.write(mine)
 
     def release(self) -> None:
         if self._lock.is_locked:

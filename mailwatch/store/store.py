@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -18,10 +19,12 @@ from typing import Any
 from tinydb import Query, TinyDB
 
 from mailwatch.errors import DraftNotFound, StoreCorrupt, UsageError
-from mailwatch.store.atomic import AtomicJSONStorage
+from mailwatch.store.atomic import AtomicJSONStorage, make_private_dir, make_private_file
 from mailwatch.store.lock import ProcessLock
 
 SCHEMA_VERSION = 1
+# Draft ids: lower-case letters and digits, without i, l, o, u (read as 1, 1, 0, v).
+ID_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +55,10 @@ class Store:
             self.path.with_name(self.path.name + ".lock"), "changing this state"
         )
         if not readonly:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dir(self.path.parent)
             self._lock.acquire(wait)
+            for path in self.path.parent.glob(self.path.name + "*"):
+                make_private_file(path)  # state, .bak, health, locks of older versions
         elif not self.path.exists():
             raise UsageError(
                 f"No mailwatch state at {self.path} yet.",
@@ -90,7 +95,7 @@ class Store:
         meta = self.db.table("meta").get(doc_id=1)
         if meta is None:
             if not self.readonly:
-                self.db.table("meta").insert({"schema_version": SCHEMA_VERSION, "draft_seq": 0})
+                self.db.table("meta").insert({"schema_version": SCHEMA_VERSION})
         elif meta.get("schema_version", 0) > SCHEMA_VERSION:
             raise StoreCorrupt(
                 f"The state file {self.path} was written by a newer mailwatch "
@@ -235,10 +240,18 @@ class Store:
     # -- drafts -----------------------------------------------------------------------
 
     def next_draft_id(self) -> str:
-        meta = self.meta()
-        seq = int(meta.get("draft_seq", 0)) + 1
-        self.set_meta(draft_seq=seq)
-        return str(seq)
+        """A new draft id that no draft ever had, whatever happened to the state file.
+
+        Not a counter: a counter restarts from an older value when the state is
+        restored from its backup or recreated, and then "approve 3" approves a draft
+        the owner never read. 6 random characters (30 bits) from an alphabet without
+        look-alike letters, checked against every draft known.
+        """
+        known = {d["id"] for d in self._sorted_drafts()}
+        while True:
+            candidate = "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
+            if candidate not in known and not candidate.isdigit():
+                return candidate
 
     def insert_draft(self, draft: dict[str, Any]) -> None:
         self._drafts_cache = None
@@ -269,8 +282,35 @@ class Store:
         # Every cycle reads the drafts several times and rarely changes them: keep them
         # sorted until the next write (TinyDB would rebuild and re-sort each time).
         if self._drafts_cache is None:
-            self._drafts_cache = sorted(self._raw_docs("drafts"), key=lambda d: int(d["id"]))
+            self._drafts_cache = sorted(
+                self._raw_docs("drafts"), key=lambda d: (d.get("created_at", ""), d["id"])
+            )
         return self._drafts_cache
+
+    # -- the attention list ------------------------------------------------------------
+
+    def set_attention(
+        self, client: str | None, items: list[dict[str, Any]], source: str = "rules"
+    ) -> bool:
+        """Replace what `source` says needs the owner about `client` (items it no longer
+        raises clear themselves). Writes only when something changed."""
+        table = self.db.table("attention")
+        current = [
+            d
+            for d in self._raw_docs("attention")
+            if d.get("client") == client and d.get("source") == source
+        ]
+        if _comparable(current) == _comparable(items):
+            return False
+        self._check_writable()
+        table.remove((Query().client == client) & (Query().source == source))
+        if items:
+            table.insert_multiple([{**item, "client": client, "source": source} for item in items])
+        self._written()
+        return True
+
+    def attention(self) -> list[dict[str, Any]]:
+        return [dict(d) for d in self._raw_docs("attention")]
 
     # -- events (the client's timeline) -----------------------------------------------
 
@@ -295,3 +335,10 @@ class Store:
         if client is not None:
             docs = [d for d in docs if d.get("client") == client]
         return sorted((dict(d) for d in docs), key=lambda d: d["at"])
+
+
+def _comparable(items: Iterable[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (str(i.get("key")), str(i.get("kind")), str(i.get("since")), str(i.get("text")))
+        for i in items
+    )

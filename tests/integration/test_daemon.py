@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import subprocess
 import sys
@@ -101,7 +102,8 @@ def test_cli_commands_work_while_the_daemon_runs(daemon, dovecot, imap_account) 
         lambda: cli(d.config, d.account, "queue", "list", "--json").stdout.count('"id"'),
         what="a draft",
     )
-    approve = cli(d.config, d.account, "queue", "approve", "1")
+    [draft] = json.loads(cli(d.config, d.account, "queue", "list", "--json").stdout)
+    approve = cli(d.config, d.account, "queue", "approve", draft["id"])
     assert approve.returncode == 0, approve.stderr
     status = cli(d.config, d.account, "status")
     assert "The service is running" in status.stdout
@@ -141,12 +143,13 @@ def test_passwords_never_reach_the_log(daemon, dovecot, imap_account, make_mta, 
         lambda: '"id"' in cli(config, imap_account, "queue", "list", "--json").stdout,
         what="a draft",
     )
-    assert cli(config, imap_account, "queue", "approve", "1").returncode == 0
+    [draft] = json.loads(cli(config, imap_account, "queue", "list", "--json").stdout)
+    assert cli(config, imap_account, "queue", "approve", draft["id"]).returncode == 0
     d.wait_for(lambda: mta.deliveries, what="the send")
     assert mta.deliveries[0].auth_user == "sam"
     assert d.stop() == 0
     log = d.log()
-    assert "sent draft 1" in log
+    assert f"sent draft {draft['id']}" in log
     assert imap_account.password not in log
     assert smtp_password not in log
 

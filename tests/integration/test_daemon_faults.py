@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 import time
@@ -99,7 +100,8 @@ def test_sigterm_during_a_slow_send_delivers_once_and_exits_0(
             lambda: '"id"' in cli(config, imap_account, "queue", "list", "--json").stdout,
             what="a draft",
         )
-        assert cli(config, imap_account, "queue", "approve", "1").returncode == 0
+        [draft] = json.loads(cli(config, imap_account, "queue", "list", "--json").stdout)
+        assert cli(config, imap_account, "queue", "approve", draft["id"]).returncode == 0
         assert in_data.wait(30), d.log()
         d.signal(signal.SIGTERM)  # while the server is still chewing on DATA
         stopped = time.monotonic()
@@ -108,7 +110,7 @@ def test_sigterm_during_a_slow_send_delivers_once_and_exits_0(
         to_client = [x for x in deliveries_from_log(log) if "jane@acme.test" in x.rcpt_tos]
         assert len(to_client) == 1
         with state(config) as store:
-            draft = store.draft("1")
+            draft = store.draft(draft["id"])
         assert draft["status"] == "sent" and draft["filed"]
         client = imap_login(imap_account)
         try:

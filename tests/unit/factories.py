@@ -11,6 +11,7 @@ from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.context import ClientContext
 from mailwatch.core.model import DraftView, Message
 from mailwatch.core.threads import build_threads
+from mailwatch.rules.chase import legacy_policy
 
 _counter = itertools.count(1)
 
@@ -98,6 +99,9 @@ def draft(
     status: str = "pending",
     **kw: Any,
 ) -> DraftView:
+    family, rank = legacy_policy(kind, step) or ("", 0)
+    kw.setdefault("family", family)
+    kw.setdefault("rank", rank)
     return DraftView(
         id=str(next(_counter)),
         client="acme",

@@ -272,3 +272,90 @@ def test_french_client_gets_a_french_draft(world):
     assert body.startswith("Bonjour,")
     assert "lundi 2 novembre" in body and "« Visuels de Noël »" in body
     assert "Bien cordialement" in body
+
+
+def test_the_sender_refuses_text_other_than_the_approved(world):
+    """If a draft's content changes behind its approval (a restore mixing versions, a
+    bug), the sender puts it back to pending instead of sending what nobody approved."""
+    world.ask()
+    [draft_id], _ = world.tick(THURSDAY_NY_MORNING)
+    change_draft(world.store, draft_id, "approve", by="test", now=world.clock.now())
+    with world.store.batch():
+        world.store.update_draft(draft_id, {"body": "Something the owner never read.\n"})
+    _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
+    assert report.sent == [] and world.outbox.sent == []
+    draft = world.store.draft(draft_id)
+    assert draft["status"] == "pending"
+    assert "changed after your approval" in draft["history"][-1]["note"]
+
+
+def test_a_broken_template_stops_only_its_own_drafts(tmp_path):
+    """A typo in the French template must not roll back the English client's draft."""
+    from mailwatch.drafts.render import Renderer
+
+    user = tmp_path / "my-templates" / "fr"
+    user.mkdir(parents=True)
+    (user / "follow_up.txt.j2").write_text("Bonjour {{ nom_inconnu }}\n")
+    w = World(tmp_path)
+    w.app.renderer = Renderer(tmp_path / "my-templates")
+    w.ask()
+    w.mailbox.deliver(
+        "Sent",
+        make_email(
+            sender=SAM,
+            to=[("Chef", "chef@lune.test")],
+            subject="Menu de décembre",
+            body="Pouvez-vous valider le menu ?",
+            date=MONDAY,
+            message_id="<ask-fr@studio.test>",
+        ),
+        MONDAY,
+    )
+    created, _ = w.tick(THURSDAY_NY_MORNING)
+    assert [w.store.draft(d)["client"] for d in created] == ["acme"]
+    [item] = [a for a in w.store.attention() if a["client"] == "bistro"]
+    assert item["kind"] == "draft_failed" and "fr/follow_up.txt.j2" in item["text"]
+    # Fixed: the draft comes at the next evaluation, and the item clears itself.
+    (user / "follow_up.txt.j2").unlink()
+    created, _ = w.tick(THURSDAY_NY_MORNING + timedelta(minutes=5))
+    assert [w.store.draft(d)["client"] for d in created] == ["bistro"]
+    assert [a for a in w.store.attention() if a["client"] == "bistro"] == []
+    w.store.close()
+
+
+def test_a_rule_that_raises_is_shunted_to_the_attention_list(world):
+    from mailwatch.pipeline.evaluate import evaluate
+    from mailwatch.rules import RULES
+
+    class Broken:
+        name = "broken"
+        kinds = ("broken",)
+
+        def propose(self, ctx):
+            if ctx.client_id == "bistro":
+                raise ValueError("boom")
+            return []
+
+        def next_change(self, ctx):
+            return None
+
+        def recheck(self, ctx, draft):
+            return None
+
+    world.ask()
+    world.clock.set(THURSDAY_NY_MORNING)
+    world.app.sync()
+    app = world.app
+    report = evaluate(
+        app.settings,
+        app.store,
+        app.index,
+        app.renderer,
+        app.calendar,
+        world.clock.now(),
+        rules=(*RULES, Broken()),
+    )
+    assert report.failed_clients == ["bistro"]
+    assert [app.store.draft(d)["client"] for d in report.created] == ["acme"]
+    [item] = app.store.attention()
+    assert item["kind"] == "rule_failed" and "boom" in item["text"]

@@ -1,0 +1,146 @@
+"""Why a draft was made, withdrawn or raised, in sentences the owner reads.
+
+The core decides with facts (`core.model.Evidence`: a reason code and its facts);
+this is where they become words, with dates in the owner's time zone. One
+function per reason code; a code nobody words yet still reads as a sentence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from mailwatch.core.model import Evidence
+
+Wording = Callable[[Mapping[str, Any], "Words"], str]
+
+
+class Words:
+    """Formatting helpers bound to the owner's time zone."""
+
+    def __init__(self, timezone: str) -> None:
+        self.zone = ZoneInfo(timezone)
+
+    def day(self, value: datetime | str | None) -> str:
+        """'Tue 03 Nov'."""
+        if value is None:
+            return "?"
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return f"{moment.astimezone(self.zone):%a %d %b}"
+
+    def when(self, value: datetime | str | None) -> str:
+        """'Tue 03 Nov 09:12'."""
+        if value is None:
+            return "?"
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+        return f"{moment.astimezone(self.zone):%a %d %b %H:%M}"
+
+    @staticmethod
+    def plural(count: int, word: str, plural: str | None = None) -> str:
+        return f"{count} {word if count == 1 else (plural or word + 's')}"
+
+
+def _follow_up_due(f: Mapping[str, Any], w: Words) -> str:
+    nudges = int(f.get("follow_ups_sent") or 0)
+    already = f" ({w.plural(nudges, 'follow-up')} already sent)" if nudges else ""
+    return (
+        f"Your message of {w.day(f['asked_on'])} asked {f['client_name']} for something and "
+        f"nothing has come back in {f['business_days']} business days{already}: "
+        f"follow-up step {f['step']} of {f['total_steps']} is due."
+    )
+
+
+def _pause_due(f: Mapping[str, Any], w: Words) -> str:
+    return (
+        f"{f['client_name']} has not answered {w.plural(int(f['follow_ups_sent']), 'follow-up')}"
+        f"; the last went out on {w.day(f['last_follow_up_on'])}, {f['days_silent']} days ago: "
+        "a pause notice is due."
+    )
+
+
+def _client_replied(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
+    return (
+        f"{f['client_name']} replied on {w.day(e.message_date)} ({f['subject']!r}); "
+        "no need to chase."
+    )
+
+
+def _followed_up_yourself(f: Mapping[str, Any], w: Words) -> str:
+    return f"You already followed up yourself on {w.day(f['date'])}."
+
+
+def _replaced(f: Mapping[str, Any], w: Words) -> str:
+    step = f.get("step")
+    label = f"step {step}" if step else str(f.get("kind", "")).replace("_", " ")
+    return f"Replaced by a newer draft ({label})."
+
+
+def _draft_failed(f: Mapping[str, Any], w: Words) -> str:
+    kind = str(f.get("kind", "a")).replace("_", " ")
+    return f"mailwatch could not write the {kind} draft: {f.get('error', 'unknown error')}"
+
+
+def _rule_failed(f: Mapping[str, Any], w: Words) -> str:
+    return (
+        "mailwatch could not apply its rules to this client and is trying again at each "
+        f"evaluation ({f.get('error', 'unknown error')}). Run `mailwatch evaluate "
+        "--log-level debug` to see more."
+    )
+
+
+_WORDINGS: dict[str, Callable[..., str]] = {
+    "draft_failed": _draft_failed,
+    "rule_failed": _rule_failed,
+    "follow_up_due": _follow_up_due,
+    "pause_due": _pause_due,
+    "followed_up_yourself": _followed_up_yourself,
+    "replaced": _replaced,
+}
+# Wordings that also read the evidence's own message date.
+_WITH_EVIDENCE: dict[str, Callable[..., str]] = {"client_replied": _client_replied}
+
+
+def register(code: str, wording: Callable[[Mapping[str, Any], Words], str]) -> None:
+    """Word a new reason code (rules added later register theirs here)."""
+    _WORDINGS[code] = wording
+
+
+def word(evidence: Evidence, timezone: str) -> str:
+    """The sentence for `evidence`, dates in `timezone`."""
+    w = Words(timezone)
+    try:
+        if evidence.reason in _WITH_EVIDENCE:
+            return _WITH_EVIDENCE[evidence.reason](evidence.facts, w, evidence)
+        if evidence.reason in _WORDINGS:
+            return _WORDINGS[evidence.reason](evidence.facts, w)
+    except (KeyError, TypeError, ValueError):
+        pass  # a fact missing: fall back to a plain sentence rather than fail a cycle
+    text = evidence.facts.get("text") if isinstance(evidence.facts, Mapping) else None
+    return str(text) if text else evidence.reason.replace("_", " ").capitalize() + "."
+
+
+def json_facts(value: Any) -> Any:
+    """Facts as JSON: datetimes as ISO 8601, tuples as lists, the rest as it is."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): json_facts(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [json_facts(v) for v in value]
+    if hasattr(value, "isoformat"):  # date
+        return value.isoformat()
+    return value
+
+
+def evidence_dict(evidence: Evidence, timezone: str) -> dict[str, Any]:
+    """How a draft stores why it was made: the sentence, the code, the facts."""
+    return {
+        "text": word(evidence, timezone),
+        "code": evidence.reason,
+        "facts": json_facts(evidence.facts),
+        "message_key": evidence.message_key,
+        "message_id": evidence.message_id,
+        "message_date": evidence.message_date.isoformat() if evidence.message_date else None,
+    }
