@@ -52,19 +52,27 @@ def new_secret() -> bytes:
     return secrets.token_bytes(SECRET_BYTES)
 
 
-def make_code(secret: bytes, digest_id: str, draft_id: str, version: int) -> str:
-    """The code that approves `draft_id` at `version`, as shown in digest `digest_id`."""
+def make_code(
+    secret: bytes, digest_id: str, draft_id: str, version: int, fingerprint: str = ""
+) -> str:
+    """The code that approves `draft_id` at `version`, as shown in digest `digest_id`.
+
+    `fingerprint` (drafts/approval.py content_fingerprint: recipients, subject, text),
+    when given, is bound too: the code then stands for exactly what the owner read."""
     if not secret:
         raise ValueError("the digest secret is empty")
-    mac = hmac.new(secret, _message(digest_id, draft_id, version), hashlib.sha256).digest()
+    message = _message(digest_id, draft_id, version, fingerprint)
+    mac = hmac.new(secret, message, hashlib.sha256).digest()
     bits = int.from_bytes(mac[:5], "big")  # 40 bits
     return "".join(ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
 
 
-def _message(digest_id: str, draft_id: str, version: int) -> bytes:
+def _message(digest_id: str, draft_id: str, version: int, fingerprint: str) -> bytes:
     # Each field is length-prefixed, so no two (digest, draft, version) triples can
     # produce the same bytes, whatever characters the ids contain.
     parts = [_DOMAIN, digest_id.encode(), draft_id.encode(), str(int(version)).encode()]
+    if fingerprint:
+        parts.append(fingerprint.strip().lower().encode())
     return b"".join(len(part).to_bytes(4, "big") + part for part in parts)
 
 
@@ -96,6 +104,7 @@ class IssuedCode:
     draft_id: str
     version: int
     issued_at: datetime
+    fingerprint: str = ""  # the draft's content fingerprint when the code was made
 
 
 CodeStatus = Literal["ok", "unknown", "expired", "used", "tampered"]
@@ -136,7 +145,9 @@ def check_code(
     record = issued.get(normal)
     if record is None:
         return CodeVerdict("unknown", normal)
-    expected = make_code(secret, record.digest_id, record.draft_id, record.version)
+    expected = make_code(
+        secret, record.digest_id, record.draft_id, record.version, record.fingerprint
+    )
     if not hmac.compare_digest(expected.encode(), normal.encode()):
         return CodeVerdict("tampered", normal, record)
     expires_at = record.issued_at + timedelta(hours=code_hours)

@@ -154,11 +154,6 @@ def _body_lines(body: str) -> list[str]:
 
 def _context(view: DigestView) -> dict[str, Any]:
     dates = _Dates(view.timezone, view.generated_at)
-    kinds = list(ATTENTION_KINDS)
-    attention = sorted(
-        view.attention,
-        key=lambda item: kinds.index(item.kind) if item.kind in kinds else len(kinds),
-    )
     owner_email = _oneline(view.owner_email)
     drafts = [
         _draft(draft, index, len(view.drafts), dates, owner_email)
@@ -179,10 +174,10 @@ def _context(view: DigestView) -> dict[str, Any]:
                 "client": _inert(_oneline(item.client_name)),
                 "text": _inert(_oneline(item.text)),
                 "evidence": _oneline(item.evidence),
-                "since": dates.when(item.since),
-                "age": dates.age(item.since),
+                "since": dates.when(item.since) if item.since else "",
+                "age": dates.age(item.since) if item.since else "",
             }
-            for item in attention
+            for item in view.attention  # in the order given: most urgent first
         ],
         "drafts": drafts,
         "statuses": [
@@ -202,15 +197,16 @@ def _context(view: DigestView) -> dict[str, Any]:
 
 # The colour of a "Needs you" item's margin: what is urgent stands out.
 _TONES = {
-    "reply_overdue": "urgent",
-    "abusive": "urgent",
-    "failed_draft": "urgent",
+    "owner_overdue": "urgent",
+    "abusive_mail": "urgent",
+    "send_failed": "urgent",
+    "draft_failed": "urgent",
+    "rule_failed": "urgent",
+    "service": "urgent",
     "invoice_not_sent": "warn",
-    "payment_to_confirm": "warn",
+    "probable_payment": "warn",
+    "payment_claimed": "warn",
     "report_due": "warn",
-    "set_aside": "info",
-    "new_address": "info",
-    "health": "info",
 }
 
 

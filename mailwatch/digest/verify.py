@@ -48,7 +48,8 @@ Refusal = Literal[
 # (a test keeps the two tables equal).
 ALLOWED_FROM: dict[str, frozenset[str]] = {
     "approve": frozenset({PENDING, FAILED}),
-    "reject": frozenset({PENDING, APPROVED, FAILED}),
+    # A draft whose send is in doubt may be cancelled: it is then never sent again.
+    "reject": frozenset({PENDING, APPROVED, FAILED, SENDING}),
     "edit": frozenset({PENDING, APPROVED, FAILED}),
 }
 
@@ -83,12 +84,15 @@ def judge(
     draft_status: str | None,
     draft_version: int | None,
     needs_edit: bool = False,
+    draft_fingerprint: str | None = None,
 ) -> Verdict:
     """Accept `command`, or refuse it with a reason the owner reads.
 
     `code` is check_code's verdict on `command.code`. `draft_status` and
     `draft_version` describe the draft the code stands for now (None: it is gone).
     `needs_edit`: the draft cannot be approved as it is (a price to fill in).
+    `draft_fingerprint`: the draft's content fingerprint now, compared with the one
+    the code was made for (when it was made with one).
     """
     if code.code is not None and code.code != command.code:
         raise ValueError(f"the code verdict is for {code.code}, the command for {command.code}")
@@ -123,7 +127,12 @@ def judge(
     assert issued is not None  # an "ok" verdict always has its record
     if draft_status is None:
         return refuse("no_draft", "this draft no longer exists")
-    if draft_version != issued.version:
+    changed_text = (
+        bool(issued.fingerprint)
+        and draft_fingerprint is not None
+        and (draft_fingerprint.strip().lower() != issued.fingerprint.strip().lower())
+    )
+    if draft_version != issued.version or changed_text:
         return refuse(
             "changed",
             "the draft was changed after this digest; read it again in the next digest",

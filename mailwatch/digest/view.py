@@ -12,18 +12,22 @@ from datetime import datetime
 
 __all__ = ["ATTENTION_KINDS", "AttentionLine", "DigestView", "DraftBlock", "StatusLine"]
 
-# The kinds of "Needs you" items, in the order the digest lists them, with the label
-# shown for each. An unknown kind is shown last, under its own name.
+# The label shown for each kind of "Needs you" item (the kinds of
+# mailwatch/pipeline/attention.py). Items are shown in the order given: the attention
+# list comes sorted, most urgent first. An unknown kind is shown under its own name.
 ATTENTION_KINDS: dict[str, str] = {
-    "reply_overdue": "Waiting for your reply",
+    "owner_overdue": "Waiting for your reply",
+    "abusive_mail": "Abusive or threatening mail",
     "invoice_not_sent": "Invoice not sent",
-    "payment_to_confirm": "Payment to confirm",
-    "abusive": "Abusive or threatening mail",
-    "set_aside": "Set aside, could not be read",
-    "failed_draft": "Draft that failed to send",
+    "probable_payment": "Payment to confirm",
+    "payment_claimed": "Client says they paid",
     "report_due": "Monthly report due",
     "new_address": "New address to confirm",
-    "health": "mailwatch itself",
+    "message_set_aside": "Message set aside",
+    "draft_failed": "Draft could not be written",
+    "send_failed": "Draft could not be sent",
+    "rule_failed": "A rule failed",
+    "service": "mailwatch itself",
 }
 
 
@@ -31,7 +35,7 @@ ATTENTION_KINDS: dict[str, str] = {
 class AttentionLine:
     kind: str  # a key of ATTENTION_KINDS
     client_name: str | None  # None for the service's own health
-    since: datetime  # when it started (the client's message, the due date, ...)
+    since: datetime | None  # when it started (the client's message, the due date...)
     text: str  # one sentence: what is wrong, e.g. "Asked for the October figures."
     evidence: str  # the words it rests on (a sentence of the mail), or ""
 

@@ -63,16 +63,17 @@ def sample_view() -> DigestView:
         owner_email=OWNER,
         generated_at=NOW,
         timezone="Europe/Paris",
+        # In the order the attention list gives them (pipeline/attention.py ORDER).
         attention=(
             AttentionLine(
-                kind="invoice_not_sent",
-                client_name="Boulangerie Martin",
-                since=datetime(2025, 11, 24, 9, 0, tzinfo=UTC),
-                text="The December invoice (1 200 €) should have gone out by 24 Nov.",
-                evidence="",
+                kind="abusive_mail",
+                client_name="Northwind Fitness",
+                since=datetime(2025, 11, 28, 18, 45, tzinfo=UTC),
+                text="A message with threats; nothing was drafted.",
+                evidence="If the posts are not up tomorrow you will regret it.",
             ),
             AttentionLine(
-                kind="reply_overdue",
+                kind="owner_overdue",
                 client_name="Acme Bakery",
                 since=datetime(2025, 11, 26, 13, 10, tzinfo=UTC),
                 text="Marie asked for the revised calendar; you have not answered yet.",
@@ -80,11 +81,11 @@ def sample_view() -> DigestView:
                 "for the board meeting.",
             ),
             AttentionLine(
-                kind="abusive",
-                client_name="Northwind Fitness",
-                since=datetime(2025, 11, 28, 18, 45, tzinfo=UTC),
-                text="A message with threats; nothing was drafted.",
-                evidence="If the posts are not up tomorrow you will regret it.",
+                kind="invoice_not_sent",
+                client_name="Boulangerie Martin",
+                since=datetime(2025, 11, 24, 9, 0, tzinfo=UTC),
+                text="The December invoice (1 200 €) should have gone out by 24 Nov.",
+                evidence="",
             ),
         ),
         drafts=(

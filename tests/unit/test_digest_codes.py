@@ -143,6 +143,17 @@ def test_a_newer_digest_does_not_invalidate_an_older_code():
     assert check(new, issued, hours_later=30).ok
 
 
+def test_a_code_can_bind_the_content_fingerprint_too():
+    plain = make_code(SECRET, "dg-1", "d-1", 1)
+    bound = make_code(SECRET, "dg-1", "d-1", 1, "0a1b2c3d4e5f")
+    assert bound != plain != make_code(SECRET, "dg-1", "d-1", 1, "ffffffffffff")
+    record = IssuedCode("dg-1", "d-1", 1, ISSUED_AT, "0a1b2c3d4e5f")
+    assert check(bound, {bound: record}).ok
+    # A record whose fingerprint was changed no longer matches its code.
+    forged = IssuedCode("dg-1", "d-1", 1, ISSUED_AT, "ffffffffffff")
+    assert check(bound, {bound: forged}).status == "tampered"
+
+
 @pytest.mark.parametrize(
     ("typed", "expected"),
     [

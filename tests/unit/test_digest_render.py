@@ -74,13 +74,22 @@ def test_text_sections_in_order():
     assert "Digest of Mon 1 Dec, 08:00 (Europe/Paris)." in TEXT
 
 
-def test_attention_lists_waiting_clients_first_with_how_long():
+def test_attention_items_in_the_order_given_with_how_long():
     needs = TEXT[TEXT.index("NEEDS YOU") : TEXT.index("DRAFTS WAITING")]
-    order = [needs.index(name) for name in ("Acme Bakery", "Boulangerie Martin", "Northwind")]
-    assert order == sorted(order)  # overdue reply, then invoice, then abusive mail
+    order = [needs.index(name) for name in ("Northwind", "Acme Bakery", "Boulangerie Martin")]
+    assert order == sorted(order)  # the attention list comes sorted, most urgent first
     assert "* Waiting for your reply: Acme Bakery" in needs
     assert "Since Wed 26 Nov, 14:10 (5 days)." in needs  # 13:10 UTC is 14:10 in Paris
     assert "“Could you send me the revised calendar before Friday?" in needs
+    assert "* Abusive or threatening mail: Northwind Fitness" in needs
+
+
+def test_attention_item_without_a_date_or_client():
+    item = AttentionLine("service", None, None, "The service has not read your mailbox.", "")
+    text, html = (render(replace(VIEW, attention=(item,))) for render in (render_text, render_html))
+    assert "* mailwatch itself\n  The service has not read your mailbox.\n" in text
+    assert "Since" not in text[text.index("NEEDS YOU") : text.index("DRAFTS")]
+    assert "The service has not read your mailbox." in html
 
 
 def test_each_draft_shows_everything_the_owner_needs():
@@ -246,7 +255,7 @@ def hostile_view(value: str) -> DigestView:
         VIEW,
         owner_name=value,
         attention=(
-            AttentionLine("reply_overdue", value, NOW, value, value),
+            AttentionLine("owner_overdue", value, NOW, value, value),
             AttentionLine(value, None, NOW, value, value),
         ),
         drafts=(draft, *VIEW.drafts),

@@ -92,6 +92,17 @@ def test_a_code_for_version_1_does_not_approve_version_2():
     assert verdict.refusal == "changed" and verdict.version == 2
 
 
+def test_a_code_bound_to_a_fingerprint_refuses_other_content():
+    issued = IssuedCode("dg-1", "d-1", 2, ISSUED.issued_at, "0a1b2c3d4e5f")
+    code = make_code(SECRET, "dg-1", "d-1", 2, "0a1b2c3d4e5f")
+    verdict = CodeVerdict("ok", code, issued)
+    command = Command("approve", code, line=f"approve {code}")
+    assert decide(command, code=verdict, draft_fingerprint="0A1B2C3D4E5F").accepted
+    assert decide(command, code=verdict).accepted  # the caller did not say: version only
+    refused = decide(command, code=verdict, draft_fingerprint="ffffffffffff")
+    assert refused.refusal == "changed"
+
+
 def test_reject_and_edit_of_an_approved_draft_are_allowed():
     assert decide(REJECT, draft_status=APPROVED).accepted
     assert decide(EDIT, draft_status=APPROVED).accepted
@@ -99,6 +110,8 @@ def test_reject_and_edit_of_an_approved_draft_are_allowed():
     assert decide(APPROVE, draft_status=FAILED).accepted  # to send it again
     assert decide(EDIT, needs_edit=True).accepted  # the edit is what it needs
     assert decide(REJECT, needs_edit=True).accepted
+    assert decide(REJECT, draft_status=SENDING).accepted  # a send in doubt is cancelled
+    assert not decide(EDIT, draft_status=SENDING).accepted
 
 
 def test_the_table_matches_change_draft():
