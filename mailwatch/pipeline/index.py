@@ -61,7 +61,9 @@ def sent_draft_message(draft: dict[str, Any]) -> Message | None:
         direction="out",
         client=draft["client"],
         counterparts=tuple(draft.get("to") or ()),
-        asks=True,  # a follow-up or a pause notice asks for an answer
+        # A follow-up or a pause notice asks for an answer; a holding reply, a
+        # confirmation or a billing notice is not chased by the follow-up ladder.
+        asks=draft.get("kind") in ("follow_up", "pause_notice"),
     )
 
 

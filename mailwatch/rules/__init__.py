@@ -8,9 +8,20 @@ evidence codes (drafts/evidence.py). Nothing else changes.
 """
 
 from mailwatch.core.rule import Rule
+from mailwatch.rules.abuse import AbusiveMail
 from mailwatch.rules.follow_up import FollowUp
+from mailwatch.rules.new_address import NewAddress
+from mailwatch.rules.owner_reply import OwnerReply
 from mailwatch.rules.pause_notice import PauseNotice
+from mailwatch.rules.report_day import ReportDay
 
-RULES: tuple[Rule, ...] = (PauseNotice(), FollowUp())
+RULES: tuple[Rule, ...] = (
+    AbusiveMail(),
+    PauseNotice(),
+    FollowUp(),
+    OwnerReply(),
+    NewAddress(),
+    ReportDay(),
+)
 
 __all__ = ["RULES"]

@@ -7,6 +7,9 @@ are withdrawn when the client answers in the conversation.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 from mailwatch.core.context import ClientContext
 from mailwatch.core.conversation import Episode, replied_after
 from mailwatch.core.model import DraftView, Evidence, Message
@@ -68,6 +71,38 @@ def episode_facts(ctx: ClientContext, episode: Episode) -> dict[str, object]:
         "asked_on": anchor.date,
         "follow_ups_sent": len(episode.follow_ups),
     }
+
+
+def client_wrote_since(ctx: ClientContext, moment: datetime) -> Message | None:
+    """The client's first real message after `moment`, in any conversation."""
+    found = [
+        m
+        for thread in ctx.threads
+        for m in thread.contact
+        if m.direction == "in" and moment < m.date <= ctx.now
+    ]
+    return min(found, key=lambda m: m.date, default=None)
+
+
+def away_until(ctx: ClientContext, since: datetime) -> tuple[date, datetime] | None:
+    """(return date, moment chasing may resume) from the client's out-of-office
+    replies since `since`, while that moment is still ahead.
+
+    Chasing resumes on the first working day after the return date, at the start of
+    the day in the client's time zone: their first day back is for catching up.
+    """
+    back: date | None = None
+    for thread in ctx.threads:
+        for m in thread.messages:
+            value = m.facts.get("back_on")
+            if m.direction == "in" and value and since <= m.date <= ctx.now:
+                day = date.fromisoformat(str(value))
+                back = day if back is None or day > back else back
+    if back is None:
+        return None
+    resume_day = ctx.calendar.next_business_day(back + timedelta(days=1))
+    resume = datetime.combine(resume_day, time(), tzinfo=ZoneInfo(ctx.timezone))
+    return (back, resume) if resume > ctx.now else None
 
 
 def legacy_policy(kind: str, step: int | None) -> tuple[str, int] | None:

@@ -8,8 +8,9 @@ the highest step due (the planner drafts only the strongest proposal).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import datetime
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
 
 from mailwatch.core.context import ClientContext
 from mailwatch.core.conversation import Episode
@@ -21,8 +22,17 @@ from mailwatch.rules import chase
 KIND = "follow_up"
 
 
+def _date(value: object) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) and value else None
+
+
 def due_step(ctx: ClientContext, episode: Episode) -> tuple[int, int] | None:
-    """(highest step due, business days elapsed), or None when no step is due."""
+    """(highest step due, business days elapsed), or None when no step is due.
+
+    Nothing is due while the client's out-of-office says they are away.
+    """
+    if chase.away_until(ctx, episode.anchor.date) is not None:
+        return None
     ladder = ctx.rules.follow_up_days
     elapsed = ctx.calendar.business_days_between(episode.anchor.date, ctx.now)
     due = [k for k, days in enumerate(ladder, start=1) if elapsed >= days]
@@ -44,6 +54,7 @@ class FollowUp:
             step, elapsed = found
             anchor, thread = episode.anchor, episode.thread
             calendar_days = (ctx.now - anchor.date).days
+            ask = anchor.facts.get("ask") or {}
             facts = {
                 **chase.episode_facts(ctx, episode),
                 "business_days": elapsed,
@@ -69,18 +80,29 @@ class FollowUp:
                     "days_waiting": calendar_days,
                     "business_days_waiting": elapsed,
                     "follow_ups_sent": len(episode.follow_ups),
+                    "ask_sentence": ask.get("sentence"),
+                    "ask_what": ask.get("what"),
+                    "asked_by": _date(ask.get("by_date")),
                 },
             )
 
     def next_change(self, ctx: ClientContext) -> datetime | None:
         moments = []
         for episode in ctx.episodes:
+            away = chase.away_until(ctx, episode.anchor.date)
+            if away is not None:
+                moments.append(away[1])
             for days in ctx.rules.follow_up_days:
                 due = ctx.calendar.add_business_days(episode.anchor.date, days)
                 if due > ctx.now:
                     moments.append(due)
                     break
         return min(moments, default=None)
+
+    def status(self, ctx: ClientContext) -> Mapping[str, Any]:
+        away = [chase.away_until(ctx, e.anchor.date) for e in ctx.episodes]
+        back = max((a[0] for a in away if a is not None), default=None)
+        return {"away_until": back.isoformat() if back else None}
 
     def recheck(self, ctx: ClientContext, draft: DraftView) -> Evidence | None:
         answered = chase.client_answered(ctx, draft)

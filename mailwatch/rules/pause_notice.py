@@ -34,7 +34,15 @@ def _due_at(ctx: ClientContext, episode: Episode) -> datetime:
 
 
 def is_silent(ctx: ClientContext, episode: Episode) -> bool:
-    return _enough(ctx, episode) and ctx.now >= _due_at(ctx, episode)
+    """Silent everywhere: enough unanswered follow-ups, long enough, and no message
+    from the client in any conversation since the last of them (a client busy in
+    another thread is not silent), and not away on an announced absence."""
+    return (
+        _enough(ctx, episode)
+        and ctx.now >= _due_at(ctx, episode)
+        and chase.client_wrote_since(ctx, episode.last_outbound.date) is None
+        and chase.away_until(ctx, episode.anchor.date) is None
+    )
 
 
 class PauseNotice:
@@ -83,10 +91,33 @@ class PauseNotice:
 
     def next_change(self, ctx: ClientContext) -> datetime | None:
         moments = [_due_at(ctx, e) for e in ctx.episodes if _enough(ctx, e)]
+        for episode in ctx.episodes:
+            away = chase.away_until(ctx, episode.anchor.date)
+            if away is not None:
+                moments.append(away[1])
         return min((m for m in moments if m > ctx.now), default=None)
 
     def recheck(self, ctx: ClientContext, draft: DraftView) -> Evidence | None:
-        return chase.client_answered(ctx, draft)
+        answered = chase.client_answered(ctx, draft)
+        if answered is not None:
+            return answered
+        found = chase.find(ctx, draft.anchor)
+        if found is None:
+            return None
+        thread, _ = found
+        ours = [m for m in thread.contact if m.direction == "out" and m.date <= ctx.now]
+        if not ours:
+            return None
+        elsewhere = chase.client_wrote_since(ctx, ours[-1].date)
+        if elsewhere is None:
+            return None
+        return Evidence(
+            "client_wrote_elsewhere",
+            {"client_name": ctx.name, "subject": elsewhere.subject},
+            elsewhere.key,
+            elsewhere.join_id,
+            elsewhere.date,
+        )
 
     def status(self, ctx: ClientContext) -> Mapping[str, Any]:
         return {"silent": any(is_silent(ctx, e) for e in ctx.episodes)}
