@@ -406,16 +406,18 @@ _LOOKALIKE_FILE = re.compile(
     r"report)(?![a-z])"
 )
 _NOT_NEW = re.compile(
-    r"(?<![a-z])(?:reminders?|remind|rappel|relance[rz]?|overdue|past\s+due|late|en\s+retard|"
+    r"(?<![a-z])(?:reminders?|remind|rappel|relance[rz]?|overdue|past\s+due|en\s+retard|"
     r"impayee?s?|unpaid|outstanding|follow[\s\-]?up|nudge|"
-    r"paid|payee?s?|reglee?s?|acquittee?s?|payment\s+received|paiement\s+recu|"
+    # "paid ads", "paid social": a service SMMs sell, not a payment
+    r"paid(?!\s+(?:ads?|social|media|campaigns?|search|posts?|advertising|promotions?|"
+    r"partnerships?))|payee?s?|reglee?s?|acquittee?s?|payment\s+received|paiement\s+recu|"
     r"thank\s+you\s+for\s+(?:your\s+)?payment|merci\s+pour\s+(?:votre|le|ton)\s+"
     r"(?:paiement|reglement|virement)|"
     r"cancel+ed|cancel|void|annulee?s?|annulation|annule|ignore|disregard|"
     r"failed|echec|echoue|declined|refuse|disputed?|litige|refund(?:ed)?|rembourse\w*|"
-    r"tips?|astuces?|conseils?|webinar|webinaire|newsletter|guide|how\s+to|"
-    r"subscription|abonnement|renewal|renouvellement|trial|essai|upcoming|a\s+venir|"
-    r"request|demande)(?![a-z])"
+    r"tips?|astuces?|conseils?|webinar|webinaire|newsletter|how\s+to|upcoming|a\s+venir|"
+    r"(?:invoice|payment)\s+request|request(?:ing)?\s+(?:for\s+)?(?:an?\s+|the\s+|your\s+)?invoice|"
+    r"demande\s+de\s+(?:facture|paiement))(?![a-z])"
 )
 _QUESTION = re.compile(r"\?\s*$|(?<![a-z])questions?(?![a-z])")
 
@@ -530,7 +532,7 @@ _WEEKDAYS = (
 )
 _DATE_TOKEN = re.compile(
     rf"(?:\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[/.\-]\d{{1,2}}(?:[/.\-]\d{{2,4}})?|\d{{1,4}}(?:er|st|nd|rd|th|e)?|"
-    rf"(?:{_MONTHS})\.?|(?:{_WEEKDAYS})|le|the|of|on|de|du|next|prochain|this|ce|tomorrow|demain)"
+    rf"(?:{_MONTHS})\.?|(?:{_WEEKDAYS})|le|au|the|of|on|de|du|next|prochain|this|ce|tomorrow|demain)"
     r"[,.]?(?=\s|$|[;:)!?])"
 )
 _STRONG_DUE = re.compile(
@@ -540,10 +542,13 @@ _STRONG_DUE = re.compile(
     r"a\s+(?:regler|payer)\s+(?:avant|pour|d'ici|au\s+plus\s+tard)(?:\s+le)?|"
     r"(?:please\s+)?pay\s+(?:by|before)|to\s+be\s+paid\s+by|(?<![a-z])due(?![a-z])|"
     r"au\s+plus\s+tard\s+le|prelevement\s+(?:sepa\s+)?(?:prevu\s+)?(?:le|au))"
-    r"\s*[:\-–]?\s*"
+    r"(?:\s+(?:du|de|of|for)\s+(?:paiement|reglement|payment))?\s*[:\-–]?\s*"
+)
+_END_OF_MONTH = re.compile(
+    r"\s*(?:the\s+)?end\s+of\s+(?:the\s+)?month|\s*(?:la\s+)?fin\s+d[ue]\s+mois"
 )
 _WEAK_DUE = re.compile(
-    r"(?<![a-z])(?:avant\s+le|d'ici\s+le|pour\s+le|by|before)\s+(?!we\b|you\b|the\s+end\b)"
+    r"(?<![a-z])(?:avant\s+le|d'ici\s+le|pour\s+le|d'ici|by|before)\s+(?!we\b|you\b)"
 )
 _PAY_CONTEXT = re.compile(
     r"(?<![a-z])(?:pay|paid|payment|paiement|payer|regler|reglement|virement|transfer|due|"
@@ -570,6 +575,8 @@ def _date_after(
     original: str, folded: str, at: int, sent: datetime, day_first: bool
 ) -> date | None:
     """The date written at `at`, read from the longest run of date-like words there."""
+    if _END_OF_MONTH.match(folded, at):
+        return _end_of_month(sent.date())
     pos = at
     tokens: list[tuple[int, int]] = []
     while len(tokens) < 6:
@@ -671,8 +678,6 @@ def find_invoice(
 
     if _LOOKALIKE.search(fsubject) or _NOT_NEW.search(fsubject):
         return None
-    if _TEXT_NOT_NEW.search(ftext):
-        return None
 
     invoice_files = []
     for name in attachments:
@@ -683,6 +688,10 @@ def find_invoice(
         invoice_files.append((name, _numbers_in(base, pats, year, cues=False)))
 
     if _QUESTION.search(fsubject) and not invoice_files:
+        return None
+    # A reminder or a thank-you for a payment, unless an invoice goes with it ("Thanks for
+    # paying October so quickly! Here's November's", the invoice attached).
+    if _TEXT_NOT_NEW.search(ftext) and not invoice_files:
         return None
 
     subject_names = bool(pats.names.search(fsubject))
@@ -769,7 +778,9 @@ _PAY_POSITIVE = re.compile(
     r"you(?:'ve|\s+have)?\s+(?:just\s+)?received|we(?:'ve|\s+have)\s+received\s+(?:a|your|the)\s+payment|"
     r"(?:payment|money|funds|transfer)\s+received|received\s+(?:a|an|your|new)\s+(?:new\s+)?"
     r"(?:payment|transfer|wire)|you(?:'ve|\s+have)\s+got\s+money|sent\s+you|"
-    r"paid\s+(?:you|your\s+invoice|invoice|the\s+invoice)|has\s+paid|"
+    r"paid\s+(?:you|your\s+invoice|invoice|the\s+invoice)|has\s+paid|you(?:'ve|\s+have)\s+been\s+paid|"
+    r"(?:invoice|facture)\s+(?:n\s?°\s*|#\s*)?[a-z0-9][\w\-/]*\s+(?:paid|payee|reglee)(?![a-z])|"
+    r"^paid\s+invoice|"
     r"(?:invoice|facture)\b[^.\n]{0,40}\b(?:was|has\s+been|is|a\s+ete|est)\s+(?:paid|settled|payee|reglee)|"
     r"(?:incoming|entrant)\s+(?:payment|transfer|wire|virement|paiement)|virement\s+entrant|"
     r"(?:paiement|virement|reglement|transfert|argent|fonds)\s+(?:a\s+ete\s+|bien\s+)?recus?(?![a-z])|"
@@ -786,7 +797,8 @@ _PAY_VETO = re.compile(
     r"pending|en\s+attente|on\s+hold|"
     r"request|demande\s+de\s+paiement|"
     r"you\s+sent|vous\s+avez\s+envoye|you\s+paid|vous\s+avez\s+paye|your\s+payment\s+to|votre\s+paiement\s+a\b|"
-    r"your\s+transfer|transfer\s+(?:of\s+[^.\n]{0,30})?to\b|virement\s+(?:de\s+[^.\n]{0,30})?vers\b|"
+    r"your\s+transfer|transfer\s+(?:of\s+[^.\n]{0,30})?to\s+(?!your\b)|"
+    r"virement\s+(?:de\s+[^.\n]{0,30})?vers\s+(?!votre\b)|"
     r"a\s+ete\s+envoye|virement\s+(?:emis|sortant)|outgoing|debit|"
     r"receipt|votre\s+recu|statement|releve|"
     r"subscription|abonnement|prelevement|direct\s+debit|card\s+payment|paiement\s+par\s+carte|"
@@ -979,10 +991,17 @@ _CLAIM = re.compile(
     rf"(?:the\s+|a\s+|my\s+|our\s+|your\s+|this\s+|that\s+)?(?:\w+\s+)?{_PAYMENT_OBJECT}|"
     r"(?:processed|made|sent|initiated|completed|submitted)\s+(?:the|a|my|our|your)\s+"
     r"(?:payment|transfer|wire)|"
-    r"(?:payment|transfer|wire|bank\s+transfer|money|funds)\s+(?:has\s+been\s+|was\s+|is\s+|has\s+)?"
+    r"(?:payment|transfer|wire|bank\s+transfer|money|funds)(?:'s)?\s+"
+    r"(?:(?:has|have|had|was|is|been|just|now|already)\s+){0,3}"
     r"(?:sent|made|done|completed|processed|initiated|issued|submitted|went\s+through|"
     r"gone\s+through|arrived|came\s+through)(?![a-z])|"
-    r"(?:just|already)\s+(?:paid|settled)\s+(?:the|your|this|that|it|invoice|inv|our)(?![a-z])|"
+    r"(?:just|already)\s+(?:paid|settled|transferred|wired|sent)\s+(?:the|your|this|that|it|invoice|"
+    r"inv|our|payment|money|funds)(?![a-z])|"
+    r"^(?:just\s+)?(?:sent|made|transferred|wired)\s+(?:the\s+|a\s+|my\s+|our\s+)?"
+    r"(?:payment|transfer|money|funds)|"
+    r"(?:payment|transfer|money|virement|paiement)\s+(?:is\s+|est\s+)?(?:on\s+(?:its|the)\s+way|en\s+route)|"
+    r"cheque\s+(?:est\s+)?(?:envoye|poste|parti)|check\s+(?:is\s+)?in\s+the\s+mail|"
+    r"mailed\s+(?:the|a|you\s+a)\s+(?:check|cheque)|"
     r"^(?:all\s+)?(?:paid|settled)(?:\s*[!.]|\s*$|\s+(?:in\s+full|today|yesterday|this\s+morning))|"
     r"(?:it's|it\s+is|that's|that\s+is|all|this\s+is|invoice\s+is|has\s+been|was)\s+(?:now\s+|been\s+)?"
     r"(?:paid|settled)(?![a-z])|"
@@ -995,7 +1014,9 @@ _CLAIM = re.compile(
     r"(?:bien\s+|deja\s+|enfin\s+)?(?:paye|regle|vire|solde|transfere|"
     r"(?:envoye|effectue|fait|lance|passe|emis)\s+(?:le|un|mon|notre)\s+(?:paiement|virement|reglement)|"
     r"procede\s+au\s+(?:paiement|reglement|virement))(?![a-z])|"
-    r"(?:c'est|c\s+est|cest)\s+(?:regle|paye|fait\s+pour\s+le\s+(?:virement|paiement|reglement))(?![a-z])|"
+    r"(?:c'est|c\s+est|cest)\s+(?:regle|paye|(?:fait|bon)\s+pour\s+le\s+(?:virement|paiement|reglement))"
+    r"(?![a-z])|^(?:regle|paye|virement\s+fait|paiement\s+fait)(?![a-z])|"
+    r"je\s+vous\s+confirme\s+(?:le\s+(?:paiement|virement|reglement)|avoir\s+(?:paye|regle|effectue|fait))|"
     r"(?:virement|paiement|reglement|transfert)\s+(?:(?:a|est|bien|ete|deja)\s+){0,3}"
     r"(?:effectue|fait|envoye|parti|passe|emis|lance|ordonne|realise|execute)(?![a-z])|"
     r"(?:je\s+viens|on\s+vient|nous\s+venons)\s+de\s+(?:faire|lancer|passer|effectuer|envoyer|"
@@ -1007,12 +1028,15 @@ _CLAIM = re.compile(
 _CLAIM_VETO = re.compile(
     # a payment still to come, or not made
     r"(?<![a-z])(?:will|'ll|shall|going\s+to|gonna|plan\s+to|about\s+to|intend\s+to|can|could|"
-    r"cannot|can't|would|should|must|need\s+to|have\s+to|want\s+to|try\s+to|tried\s+to)\s+"
+    r"cannot|can't|would|should|must|need\s+to|have\s+to|want\s+to|try\s+to|tried\s+to)"
+    r"(?!\s+you\b)\s+"
     r"(?:\w+\s+){0,2}?(?:pay|settle|transfer|wire|send|make|process|do)(?![a-z])|"
     r"(?<![a-z])(?:will|'ll|should|shall)\s+(?:be\s+)?(?:go\s+out|going\s+out|be\s+"
     r"(?:paid|done|sent|made|processed|settled))|"
     r"(?<![a-z])(?:haven't|have\s+not|hasn't|has\s+not|didn't|did\s+not|not\s+yet|never|"
-    r"unable\s+to)(?![a-z])|"
+    r"unable\s+to|not\s+been)\s+(?:\w+\s+){0,3}?(?:paid|pay|settled|settle|sent|send|made|make|"
+    r"transferred|transfer|wired|wire|processed|process|done|gone)(?![a-z])|"
+    r"(?<![a-z])not\s+(?:yet\s+)?(?:paid|settled|sent|made|processed|done)(?![a-z])|"
     r"(?<![a-z])(?:vais|va|allons|allez|vont|devrais|devrait|dois|doit|peux|peut|pourrais|"
     r"pourrait|voudrais|compte|comptons|prevois|prevoyons)\s+(?:\w+\s+){0,2}?"
     r"(?:payer|regler|faire|effectuer|envoyer|virer|lancer|proceder)(?![a-z])|"
