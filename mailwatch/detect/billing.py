@@ -296,7 +296,10 @@ def _compile(patterns: tuple[str, ...]) -> _Patterns:
         phrases.append(body)
     phrase = re.compile(rf"(?<![a-z0-9])(?:{'|'.join(phrases)})(?![a-z0-9])") if phrases else None
     prefix = (
-        re.compile(rf"(?<![a-z0-9])(?:{'|'.join(prefixes)})-?\d[0-9a-z]*(?:[-/._]\d[0-9a-z]*)*")
+        re.compile(
+            rf"(?<![a-z0-9])(?:[a-z]{{1,6}}-){{0,2}}(?:{'|'.join(prefixes)})-?\d[0-9a-z]*"
+            r"(?:[-/._]\d[0-9a-z]*)*"
+        )
         if prefixes
         else None
     )
@@ -391,19 +394,20 @@ def _key(number: str) -> str:
 # What makes a mail that names an invoice something else
 # ---------------------------------------------------------------------------------------
 
-_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|tr|aw|wg|rif|r)\s*(?:\[\d+\])?\s*:\s*)+")
+_REPLY_PREFIX = re.compile(r"^\s*(?:(?:re|fwd?|tr|aw|wg|rif|r)\s*(?:\[\d+\])?\s*:\s*)+", re.I)
 
 # A quote, estimate, pro-forma, credit note or receipt: never an invoice to chase.
 _LOOKALIKE = re.compile(
     r"(?<![a-z])(?:quotes?|quotation|estimates?|devis|proposals?|pro[\s\-_]?forma|"
     r"credit[\s\-_]+(?:note|memo)|avoirs?\s*(?:n\s?°|nº|no\b|#|sur\b|:|[a-z]{0,3}-?\d)|"
-    r"facture\s+d'avoir|note\s+de\s+credit|receipts?|recue?s?|quittance|templates?|modele)"
+    r"facture\s+d'avoir|note\s+de\s+credit|receipts?|recue?s?|quittance|templates?|modele|"
+    r"statements?(?:\s+of\s+account)?|releve\s+de\s+compte|releve\s+de\s+factures)"
     r"(?![a-z])"
 )
 _LOOKALIKE_FILE = re.compile(
     r"(?<![a-z])(?:quotes?|quotation|estimates?|devis|proposals?|pro[\s\-_]?forma|"
     r"credit[\s\-_]*(?:note|memo)|avoirs?|cn|receipts?|recus?|contrat|contract|rapport|"
-    r"report)(?![a-z])"
+    r"report|statements?|releve)(?![a-z])"
 )
 _NOT_NEW = re.compile(
     r"(?<![a-z])(?:reminders?|remind|rappel|relance[rz]?|overdue|past\s+due|en\s+retard|"
@@ -440,6 +444,7 @@ _SENDING = re.compile(
     r"please\s+(?:find|see)\s+(?:attached|enclosed|below)|find\s+attached|attached\s+(?:is|are|you'll|you\s+will)|"
     r"(?:i've|i\s+have)\s+attached|attaching|enclosed\s+(?:is|please)|see\s+(?:the\s+)?attached|"
     r"here\s+is|here's|heres|here\s+it\s+is|sending\s+(?:you\s+)?(?:the|your|my|our)|forwarding|"
+    r"re-?sending|je\s+vous\s+(?:transfere|renvoie)|je\s+te\s+(?:transfere|renvoie)|"
     r"as\s+requested|is\s+below|is\s+attached|"
     r"ci[\s\-]?joint|ci[\s\-]?jointe|en\s+piece\s+jointe|en\s+pj\b|pieces?\s+jointes?|veuillez\s+trouver|"
     r"vous\s+trouverez|je\s+vous\s+(?:joins|envoie|adresse|transmets|fais\s+parvenir)|"
@@ -594,8 +599,10 @@ def _date_after(
         fphrase = folded[tokens[0][0] : tokens[n - 1][1]]
         if not re.search(rf"\d|{_WEEKDAYS}|tomorrow|demain", fphrase):
             continue
-        if not re.search(rf"{_MONTHS}|{_WEEKDAYS}|tomorrow|demain|\d[/.\-]\d", fphrase):
-            continue  # "the 7th" alone, or a bare number: not a due date we trust
+        if not re.search(
+            rf"{_MONTHS}|{_WEEKDAYS}|tomorrow|demain|\d[/.\-]\d|\d(?:st|nd|rd|th|er)\b", fphrase
+        ):
+            continue  # a bare number: not a due date we trust
         found = parse_date(phrase, sent, day_first=day_first)
         if found is not None:
             return found
@@ -676,9 +683,6 @@ def find_invoice(
     fsubject = _fold(stripped)
     ftext = _fold(text)
 
-    if _LOOKALIKE.search(fsubject) or _NOT_NEW.search(fsubject):
-        return None
-
     invoice_files = []
     for name in attachments:
         base = re.sub(r"\.[A-Za-z0-9]{2,5}$", "", name.strip())
@@ -687,6 +691,12 @@ def find_invoice(
             continue
         invoice_files.append((name, _numbers_in(base, pats, year, cues=False)))
 
+    # A reply's subject is its thread's ("Re: Quote Q-12", the deposit invoice attached):
+    # with an invoice attached, what the thread was about does not decide.
+    if (_LOOKALIKE.search(fsubject) or _NOT_NEW.search(fsubject)) and not (
+        is_reply and invoice_files
+    ):
+        return None
     if _QUESTION.search(fsubject) and not invoice_files:
         return None
     # A reminder or a thank-you for a payment, unless an invoice goes with it ("Thanks for
@@ -788,10 +798,13 @@ _PAY_POSITIVE = re.compile(
     r"a\s+(?:paye|regle)\s+(?:votre|la|sa)\s+facture|"
     r"(?:compte|account)\s+(?:a\s+ete\s+|has\s+been\s+|was\s+)?credit(?:e|ed)|credited\s+(?:to|with)|"
     r"encaisse|payment\s+collected|money\s+in\b|^(?:new\s+)?payment\s+from|"
+    r"we(?:'ve|\s+have)\s+collected|nous\s+avons\s+(?:encaisse|recu)|"
+    r"paid\s+[^\n]{1,25}?\s+for\s+(?:invoice|facture)|(?<!you\s)sent\s+(?:a|the)\s+payment\s+of|"
+    r"payment\s+of\s+[^\n]{1,20}?\s+from\s+(?!your\b|votre\b)|"
     r"payment\s+of\s+[^\n]{1,30}?\s+from\s+[^\n]{1,60}?\s+(?:succeeded|was\s+successful|completed)"
 )
 _PAY_VETO = re.compile(
-    r"payout|versement|on\s+its\s+way|en\s+route|en\s+chemin|in\s+transit|"
+    r"payout|paid\s+out|versement|on\s+its\s+way|en\s+route|en\s+chemin|in\s+transit|"
     r"refund|rembours|chargeback|disput|litige|contest|"
     r"failed|declined|unsuccessful|echec|echoue|refuse|rejete|"
     r"pending|en\s+attente|on\s+hold|"
@@ -829,8 +842,9 @@ _PAYER_LABEL = re.compile(
     r"de\s+la\s+part\s+de)\s*:\s*(?P<p>[^\n]{2,80})"
 )
 _PAYER_VERB = re.compile(
-    r"(?:^|[\n.!:]\s*)(?P<p>[^\n.!:]{2,60}?)\s+(?:sent\s+you|vous\s+a\s+(?:envoye|vire|paye|regle|transfere)|"
-    r"(?:has\s+|have\s+)?paid|a\s+(?:paye|regle)|ont\s+(?:paye|regle))(?![a-z])"
+    r"(?:^|[\n!:]\s*|\.\s+)(?P<p>[^\n!:]{2,60}?)\s+(?:sent\s+you|sent\s+(?:a|the)\s+payment|"
+    r"vous\s+a\s+(?:envoye|vire|paye|regle|transfere)|"
+    r"(?:has\s+|have\s+)?paid(?!\s+out)|a\s+(?:paye|regle)|ont\s+(?:paye|regle))(?![a-z])"
 )
 _PAYER_FROM = re.compile(
     r"(?<![a-z])(?:from|de\s+la\s+part\s+de|paid\s+by|paye\s+par|regle\s+par|"
@@ -896,7 +910,9 @@ def find_payment_notice(
             fvalue = _fold(value)
             if pats.names.search(fvalue):
                 continue  # already read above
-            bare = _BARE_REFERENCE.fullmatch(fvalue.strip(" .;"))
+            bare = _BARE_REFERENCE.fullmatch(fvalue.strip(" .;")) or re.fullmatch(
+                r"\d{3,8}", fvalue.strip(" .;")
+            )
             if bare:
                 numbers.append(_clean(value.strip(" .;")))
     seen: set[str] = set()
@@ -933,6 +949,8 @@ def _payment_amount(segments: Sequence[str]) -> tuple[Decimal, str | None] | Non
 
 
 def _payer(subject: str, text: str, sentence: str) -> str | None:
+    """Who paid: a "Payer:" line, else "X paid" / "X vous a envoyé", else "from X" / "de X",
+    looked for in the notice's sentence first, then its subject, then the rest."""
     chunks = [c for c in (sentence, subject, text) if c]
     for chunk in chunks:
         folded = _fold(chunk)
@@ -944,20 +962,30 @@ def _payer(subject: str, text: str, sentence: str) -> str | None:
     for chunk in chunks:
         folded = _fold(chunk)
         for m in _PAYER_VERB.finditer(folded):
-            candidate = chunk[m.start("p") : m.end("p")].strip(" \t-–—:")
+            # "Bloom Florist (chloe@bloomflorist.test)": the name, not its address
+            candidate = re.sub(r"\s*\([^)]*\)", "", chunk[m.start("p") : m.end("p")])
+            candidate = candidate.strip(" \t-–—:")
             for lead in ("good news", "bonne nouvelle", "great news"):
                 if _fold(candidate).startswith(lead):
                     candidate = candidate[len(lead) :].strip(" !:,-")
             fc = _fold(candidate)
-            if candidate and not _NOT_A_NAME.match(fc) and not _NAME_REJECT.search(fc):
+            if (
+                candidate
+                and not _NOT_A_NAME.match(fc)
+                and not _NAME_REJECT.search(fc)
+                and not _AUXILIARY_END.search(fc)
+            ):
                 return candidate
-    for chunk in chunks:
-        folded = _fold(chunk)
         for m in _PAYER_FROM.finditer(folded):
             name = _name_at(chunk, folded, m.end())
             if name:
                 return name
     return None
+
+
+_AUXILIARY_END = re.compile(
+    r"(?<![a-z])(?:be|been|was|is|will|has|have|it|this|that|we|they|i)$|^(?:it|we|they|i)\s"
+)
 
 
 def _name_at(original: str, folded: str, at: int) -> str | None:
@@ -994,7 +1022,11 @@ _CLAIM = re.compile(
     r"(?:payment|transfer|wire|bank\s+transfer|money|funds)(?:'s)?\s+"
     r"(?:(?:has|have|had|was|is|been|just|now|already)\s+){0,3}"
     r"(?:sent|made|done|completed|processed|initiated|issued|submitted|went\s+through|"
-    r"gone\s+through|arrived|came\s+through)(?![a-z])|"
+    r"gone\s+through|arrived|came\s+through|went\s+out|gone\s+out|left)(?![a-z])|"
+    # "the payment for invoice 1042 was sent": a few words between
+    r"(?:payment|transfer|wire)\b[^.?!]{1,40}?\s(?:has\s+been|had\s+been|was|were)\s+"
+    r"(?:sent|made|processed|completed|initiated|issued|wired|transferred)(?![a-z])|"
+    r"(?<![a-z])did\s+the\s+(?:transfer|payment|wire|bank\s+transfer)|"
     r"(?:just|already)\s+(?:paid|settled|transferred|wired|sent)\s+(?:the|your|this|that|it|invoice|"
     r"inv|our|payment|money|funds)(?![a-z])|"
     r"^(?:just\s+)?(?:sent|made|transferred|wired)\s+(?:the\s+|a\s+|my\s+|our\s+)?"
@@ -1019,6 +1051,9 @@ _CLAIM = re.compile(
     r"je\s+vous\s+confirme\s+(?:le\s+(?:paiement|virement|reglement)|avoir\s+(?:paye|regle|effectue|fait))|"
     r"(?:virement|paiement|reglement|transfert)\s+(?:(?:a|est|bien|ete|deja)\s+){0,3}"
     r"(?:effectue|fait|envoye|parti|passe|emis|lance|ordonne|realise|execute)(?![a-z])|"
+    # "le règlement de la facture F-2026-32 est parti": a few words between
+    r"(?:virement|paiement|reglement)\b[^.?!]{1,40}?\s(?:a\s+ete|est|a)\s+(?:bien\s+|deja\s+)?"
+    r"(?:effectue|fait|envoye|parti|passe|emis|lance|ordonne|realise|execute)e?s?(?![a-z])|"
     r"(?:je\s+viens|on\s+vient|nous\s+venons)\s+de\s+(?:faire|lancer|passer|effectuer|envoyer|"
     r"regler|payer|virer|proceder)|"
     r"factures?\b[^.?!]{0,30}\b(?:a\s+ete|ont\s+ete|est|sont)\s+(?:bien\s+)?(?:reglee|payee|soldee)s?|"
