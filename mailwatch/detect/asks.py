@@ -115,11 +115,17 @@ REQUEST_PHRASES_FR: tuple[str, ...] = (
     *("dans l'attente de vos", "dans l'attente de ton", "dans l'attente de tes"),
     *("je reste dans l'attente", "en attente de votre", "en attente de vos", "j'ai besoin"),
     *("j'aurais besoin", "j'aurai besoin", "nous avons besoin", "nous aurions besoin"),
+    *("j'ai toujours besoin", "j'ai encore besoin", "nous avons toujours besoin"),
     *("on a besoin", "on aurait besoin", "il me faut", "il me faudrait", "il nous faut"),
     *("il nous faudrait", "il faudrait que vous", "il faudrait que tu", "il faut que vous"),
     *("il faut que tu", "je n'ai toujours pas", "je n'ai pas encore reçu"),
     *("qu'en pensez-vous", "qu'en penses-tu", "j'aimerais avoir", "j'aimerais votre"),
     *("j'aimerais vos", "j'aimerais ton", "j'aimerais recevoir"),
+    *(
+        f"je {whom} laisse {what}"
+        for whom in ("vous", "te")
+        for what in ("me", "m'", "valider", "confirmer", "choisir", "decider", "relire")
+    ),
 )
 # Questions put to the client ("do you have a date?"): they ask unless the sentence is
 # social ("avez-vous passé de bonnes vacances ?").
@@ -131,6 +137,10 @@ _QUESTION_PHRASES = (
     *("souhaitez-vous", "souhaiteriez-vous", "avez-vous eu le temps", "tu as pu"),
     *("vous avez pu", "est-ce que", "est-ce qu'", "des nouvelles"),
 )
+# Of those, the ones that ask only as a question: "Any feedback on the draft?" asks,
+# "Any feedback is welcome" does not.
+_ONLY_AS_QUESTIONS = ("any news", "any update", "any updates", "any feedback", "any thoughts")
+_ONLY_AS_QUESTIONS += ("des nouvelles",)
 # Weak verbs: they ask unless the sentence is a conditional courtesy ("let me know if
 # you have any questions").
 _WEAK_PHRASES = (
@@ -138,7 +148,8 @@ _WEAK_PHRASES = (
     *("keep me posted", "keep me updated", "keep me in the loop", "keep us posted"),
     *("dites-moi", "dis-moi", "dites-nous", "tenez-moi au courant", "tiens-moi au courant"),
     *("tenez-moi informé", "faites-moi savoir", "fais-moi savoir", "revenez vers moi"),
-    *("reviens vers moi",),
+    *("reviens vers moi", "vous me direz", "tu me diras", "tu me dis", "vous me dites"),
+    *("vous me tenez au courant", "tu me tiens au courant", "please advise"),
 )
 
 _STRONG, _QUESTION, _WEAK, _OWN = 3, 2, 1, 4  # phrase classes, also their weight
@@ -391,6 +402,11 @@ _COURTESY = (
     _gated("sense", r"\b(?:(?:does|did)\ (?:that|this|it|all\ that|everything)\ )?makes?\ sense\b"),
     _gated("clear", r"\b(?:is\ (?:that|this|everything|it\ all)\ )clear\b|\btout\ est\ clair\b"),
     _gated("help", r"\b(?:how\ )?(?:can|may)\ i\ help\b"),
+    _gated(
+        "help|answer|repond",
+        r"""\b(?:does|did)\ (?:that|this|it)\ (?:help|answer)\b|\bhope\ (?:that|this)\ answers\b
+        |\b(?:est[- ]ce\ que\ )?(?:cela|ca|ceci)\ (?:vous\ |t')?(?:aide|repond)\b""",
+    ),
     _gated("aider", r"\bpuis-je\ (?:vous|t')\ aider\b"),
     _gated("besoin d'", r"\bbesoin\ d'(?:autre\ chose|aide|un\ coup\ de\ main)\b"),
 )
@@ -405,12 +421,14 @@ _CONDITION = (
         |necessary|useful|helpful|easier|anything|something|changes?|tweaks?|edits?
         |adjustments?|modifications?|modifs?|remarques?|souci|soucis|probleme|besoin
         |necessaire|utile|moindre|autre\ chose|interrogations?|precisions?|discuss
-        |feedback|ideas|idees?|thoughts|comments?|retours?|avis|wish|envie)\b""",
+        |feedback|ideas|idees?|thoughts|comments?|retours?|avis|wish|envie|requests?
+        |demandes?|besoins)\b""",
     ),
     _gated("besoin", r"\b(?:au|si)\ besoin\b"),
     _gated(
         "if",
-        r"\bif\ (?:needed|necessary|useful|helpful|required|you\ like|you'd\ like|you\ want)\b",
+        r"""\bif\ (?:needed|necessary|useful|helpful|required)\b
+        |\bif\ you(?:'d|\ would)?\ (?:like|want|wish|prefer)\s*(?:[,.!;]|$)""",
     ),
 )
 # Rhetorical figures that borrow a request's words.
@@ -428,6 +446,7 @@ _RHETORICAL = (
         [ ,!]{0,3}(?:right|eh|huh|no|non|hein|n'est-ce\ pas|isn'?t\ it)\b""",
     ),
     _gated("n'est-ce", r"\bn'est-ce\ pas\b"),
+    _gated("ready|excited|pret", r"\b(?:who(?:'s|\ is)\ (?:ready|excited)|qui\ est\ pret)\b"),
     _gated(
         "isn|is not",
         r"""\b(?:isn'?t|is\ not)\ (?:it|that)\ (?:great|amazing|awesome|fantastic
@@ -443,6 +462,12 @@ _SOCIAL = (
         |\bhow\ have\ you\ been\b""",
     ),
     _gated("hope you", r"\bhope\ you(?:'re|\ are)\ (?:well|ok|good)\b"),
+    _gated(
+        "see|seen|notice|read",
+        r"""\b(?:did|have)\ you\ (?:see|seen|notice|noticed|read)\b[^?.!]{0,40}?
+        \b(?:comments?|reviews?|reaction|lovely|nice|great|amazing|funny|cute|article|press
+        |news)\b""",
+    ),
     _gated(
         "how",
         r"""\bhow(?:'s|\ is|\ was|\ were|\ did|'d)\b[^?.!]{0,40}?
@@ -523,7 +548,7 @@ def _bare_question(folded: str) -> bool:
 _IMPERATIVE = re.compile(
     r"""^(?:(?:hi|hey|hello|bonjour|salut|coucou)\ [a-z]{1,20},?\ )?(?:and\ |also\ |just\ |so\ )?
     (?:send|resend|share|forward|confirm|approve|sign|upload|add|invite|give|grant|choose|pick
-      |fill|complete|reply|answer|validate|tell|review|proofread|email)
+      |fill|complete|reply|answer|validate|review|proofread|email)
     \ (?:me|us|it|them|the|your|a|an|over|this|that|back|these|those|my|our|all|which
       |whether|if)\b""",
     re.VERBOSE,
@@ -563,10 +588,14 @@ class _Cues:
     def found(self, words: set[str], folded: str) -> bool:
         if not self.words.isdisjoint(words):
             return True
-        for word in words:
-            if word.startswith(self.prefixes):
+        if self.prefixes:
+            for word in words:
+                if word.startswith(self.prefixes):
+                    return True
+        for phrase in self.phrases:  # noqa: SIM110 (a loop is faster than any() here)
+            if phrase in folded:
                 return True
-        return any(p in folded for p in self.phrases)
+        return False
 
 
 def _cues(words: str = "", prefixes: str = "", phrases: str = "") -> _Cues:
@@ -598,7 +627,7 @@ _ACCESS = _cues(
     "|add me|it was me|c'etait bien moi",
 )
 _APPROVAL = _cues(
-    "ok okay valider validez validation valide validee go-ahead accord convient signe signed",
+    "ok okay valider validez validation valide validee go-ahead accord convient signe signed agree",
     prefixes="approv",
     phrases="sign-off|sign off|green light|happy for|happy with|sound good|sounds good"
     "|good to go|feu vert|vous va|te va|bon pour|c'bon|c bon|sign and|sign it|the contract"
@@ -612,14 +641,15 @@ _FEEDBACK = _cues(
 )
 _WHEN = _cues(
     "date dates availability disponibilite disponibilites dispo dispos available slot "
-    "creneau reschedule decaler quand",
+    "creneau reschedule decaler quand free monday tuesday wednesday thursday friday "
+    "saturday sunday lundi mardi mercredi jeudi vendredi samedi dimanche",
     phrases="what time|which day|quel jour|move our|move the|suit you|suits you"
     "|vous arrangerait|when would|when could|when can|when will|when is|when are|when does"
     "|when do|when shall",
 )
 _DECISION = _cues(
     "which prefer preferez preferes option options lequel laquelle whether decide "
-    "decision choose choisir renew prolonger",
+    "decision choose choisir renew prolonger proceed",
     phrases="would you like|do you want|voulez-vous|souhaitez-vous|veux-tu|shall we"
     "|go ahead|si la |si le ",
 )
@@ -686,6 +716,8 @@ _WEEKDAY = (
     r"|fri|lundi|mardi|mercredi|jeudi|vendredi|samedi|dimanche)"
 )
 _DAYNUM = r"\d{1,2}(?:st|nd|rd|th|er)?"
+# A number after a weekday is a day unless it is a time: "mercredi 12 h", "Friday 10am".
+_NOT_TIME = r"(?!\ ?(?:h(?:\b|\d)|:\d|am\b|pm\b))"
 _TIME_OF_DAY = (
     r"(?:,?\ (?:(?:at|a)\ )?(?:\d{1,2}(?::\d\d)?\ ?(?:am|pm)|\d{1,2}\ ?h\ ?(?:\d\d)?"
     r"|noon|midday|midi|eod|cob|(?:in\ the\ )?(?:morning|afternoon|evening)|matin"
@@ -693,7 +725,14 @@ _TIME_OF_DAY = (
 )
 _DATE = (
     r"(?:(?:this|next|coming|ce|the)\ )?"
-    r"(?:" + _WEEKDAY + r"(?:,?\ (?:the\ )?" + _DAYNUM + r"(?:\ (?:of\ )?" + _MONTH + r")?)?"
+    r"(?:"
+    + _WEEKDAY
+    + r"(?:,?\ (?:the\ )?"
+    + _DAYNUM
+    + _NOT_TIME
+    + r"(?:\ (?:of\ )?"
+    + _MONTH
+    + r")?)?"
     r"|(?:(?:the|le)\ )?" + _DAYNUM + r"(?:\ of)?\ " + _MONTH + r"(?:\ \d{4})?"
     r"|" + _MONTH + r"\ " + _DAYNUM + r"(?:,?\ \d{4})?"
     r"|\d{1,2}[/.]\d{1,2}(?:[/.]\d{2,4})?"
@@ -741,21 +780,90 @@ def _resolve(folded: str, original: str, written: datetime) -> date | None:
         return first_next.date() - timedelta(days=1)
     if phrase == "asap" or not phrase:
         return None
+    quick = _quick_day(phrase, written.date())
+    if quick is not _UNSURE:
+        return quick  # type: ignore[return-value]
     # Read the original spelling (accents help dateparser), cut where the folded was.
     start = folded.find(phrase)
     return parse_date(original[start : start + len(phrase)], written)
 
 
-def _deadline(
-    folded: str, original: str, written: datetime | None
-) -> tuple[str | None, date | None]:
-    match = _DEADLINE.search(folded)
+_WEEKDAYS = {
+    **dict.fromkeys(("monday", "mon", "lundi"), 0),
+    **dict.fromkeys(("tuesday", "tue", "tues", "mardi"), 1),
+    **dict.fromkeys(("wednesday", "wed", "mercredi"), 2),
+    **dict.fromkeys(("thursday", "thu", "thur", "thurs", "jeudi"), 3),
+    **dict.fromkeys(("friday", "fri", "vendredi"), 4),
+    **dict.fromkeys(("saturday", "samedi"), 5),
+    **dict.fromkeys(("sunday", "dimanche"), 6),
+}
+_MONTHS = {
+    **dict.fromkeys(("january", "jan", "janvier", "janv"), 1),
+    **dict.fromkeys(("february", "feb", "fevrier", "fev", "fevr"), 2),
+    **dict.fromkeys(("march", "mars"), 3),
+    **dict.fromkeys(("april", "apr", "avril", "avr"), 4),
+    **dict.fromkeys(("may", "mai"), 5),
+    **dict.fromkeys(("june", "jun", "juin"), 6),
+    **dict.fromkeys(("july", "jul", "juillet", "juil"), 7),
+    **dict.fromkeys(("august", "aug", "aout"), 8),
+    **dict.fromkeys(("september", "sep", "sept", "septembre"), 9),
+    **dict.fromkeys(("october", "oct", "octobre"), 10),
+    **dict.fromkeys(("november", "nov", "novembre"), 11),
+    **dict.fromkeys(("december", "dec", "decembre"), 12),
+}
+_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|er)?$")
+_UNSURE = object()
+
+
+def _quick_day(phrase: str, today: date) -> date | object | None:
+    """The common deadline shapes read with plain date arithmetic, exactly as
+    `parse_date` reads them (a test holds the two together) but without its ~1 ms:
+    "Friday", "tomorrow", "the 5th", "3 décembre", "jeudi 3 décembre". `_UNSURE` for
+    anything else, which `parse_date` then reads."""
+    words = [w.strip(".") for w in phrase.replace(",", " ").split()]
+    while words and words[0] in ("this", "next", "coming", "ce", "the", "le", "on"):
+        words = words[1:]
+    if words and words[-1] == "prochain":
+        words = words[:-1]
+    if words in (["tomorrow"], ["demain"]):
+        return today + timedelta(days=1)
+    if len(words) == 1 and words[0] in _WEEKDAYS:
+        return today + timedelta(days=(_WEEKDAYS[words[0]] - today.weekday()) % 7 or 7)
+    if words and words[0] in _WEEKDAYS:
+        words = words[1:]  # "jeudi 3 décembre": the date decides
+        if words and words[0] == "the":
+            words = words[1:]
+    if words and words[0] in _MONTHS:  # "December 3"
+        words = words[1:2] + words[:1] + words[2:]
+    number = _ORDINAL.match(words[0]) if words else None
+    if number is None or int(number.group(1)) > 28:
+        return _UNSURE  # the 29th to 31st: leave month lengths to dateparser
+    day = int(number.group(1))
+    rest = [w for w in words[1:] if w != "of"]
+    if not rest:  # "the 5th": this month's, or next month's if it has passed
+        if day >= today.day:
+            return today.replace(day=day)
+        return (today.replace(day=1) + timedelta(days=32)).replace(day=day)
+    if rest[0] not in _MONTHS or len(rest) > 2:
+        return _UNSURE
+    month = _MONTHS[rest[0]]
+    if len(rest) == 2:
+        if not rest[1].isdigit() or len(rest[1]) != 4:
+            return _UNSURE
+        return date(int(rest[1]), month, day)
+    named = today.replace(month=month, day=day)
+    return named if named >= today else named.replace(year=today.year + 1)
+
+
+def _deadline(found: _Found, written: datetime | None) -> tuple[str | None, date | None]:
+    """The deadline phrase of an asking sentence, as written, and the day it names."""
+    match = _DEADLINE.search(found.folded)
     if match is None:
         return None, None
-    by = original[match.start() : match.end()]
-    if by.lower() == "asap":
+    by = found.sentence[match.start() : match.end()]
+    if written is None or by.lower() == "asap":
         return by, None
-    return by, _resolve(match.group(0), by, written) if written is not None else None
+    return by, _resolve(match.group(0), by, written)
 
 
 # --------------------------------------------------------------------------- own text
@@ -777,7 +885,10 @@ def _own_words(text: str) -> str:
     """The owner's own words: quoted lines, anything after a reply or forward header,
     and the signature after "-- " are dropped. Cheap, and conservative only where the
     pipeline's quote stripping already did the careful work."""
-    lines = text[:_MAX_TEXT].replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    text = text[:_MAX_TEXT]
+    if _MAYBE_QUOTED.search(text) is None:
+        return text.strip()  # most sent mail: no line that could start a quote
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     out: list[str] = []
     for i, line in enumerate(lines):
         bare = line.strip()
@@ -804,6 +915,10 @@ def _own_words(text: str) -> str:
 
 
 _HEADER_INITIALS = frozenset("OoLlAaFfDdVvBb-*")
+# A line that could start a quote, a header, a marker or a signature.
+_MAYBE_QUOTED = re.compile(
+    r"^[ \t]*(?:>|--|\*{0,2}(?:on|le|am|from|de|von|begin|d[eé]but)\b)", re.MULTILINE | re.I
+)
 
 
 def _attribution_at(lines: list[str], i: int) -> bool:
@@ -866,7 +981,7 @@ def _judge(sentence: str, index: int, extra: tuple[str, ...]) -> _Found | None:
     social = _any(masked, _SOCIAL)
 
     weight = 0
-    found = _matched_weights(tokens, phrases)
+    found = _matched_weights(tokens, phrases, question or _bare_question(masked))
     if _STRONG in found or _IMPERATIVE.match(masked) or _needed(masked):
         weight = _STRONG
     elif social:
@@ -888,11 +1003,19 @@ def _judge(sentence: str, index: int, extra: tuple[str, ...]) -> _Found | None:
     return _Found(_WEAK, index, sentence, masked)
 
 
-def _matched_weights(tokens: list[str], index: dict[str, list]) -> set[int]:
+@lru_cache(maxsize=1)
+def _only_as_questions() -> frozenset[tuple[str, ...]]:
+    return frozenset(_phrase_tokens(p) for p in _ONLY_AS_QUESTIONS)
+
+
+def _matched_weights(tokens: list[str], index: dict[str, list], question: bool) -> set[int]:
     found: set[int] = set()
+    only_as_questions = _only_as_questions()
     for i, token in enumerate(tokens):
         for words, weight in index.get(token, ()):
             end = i + len(words)
+            if not question and words in only_as_questions:
+                continue
             if tuple(tokens[i:end]) == words and _phrase_counts(tokens, i, end, weight):
                 found.add(weight)
                 break
@@ -933,20 +1056,25 @@ def find_ask(
         return None
     extra = tuple(p for p in extra_phrases if isinstance(p, str) and p.strip())
     parts = sentences(text)
-    best: tuple[tuple[int, int], _Found, str | None, date | None] | None = None
+    best: tuple[tuple[int, int], _Found] | None = None
     for i, sentence in enumerate(parts):
         found = _judge(sentence, i, extra)
         if found is None:
             continue
-        by, by_date = _deadline(_fold(sentence), sentence, written)
-        rank = (found.weight, 1 if by else 0)
+        # The most specific ask wins; among equals, one with a deadline, then the first.
+        rank = (found.weight, 1 if _DEADLINE.search(found.folded) else 0)
         if best is None or rank > best[0]:
-            best = (rank, found, by, by_date)
+            best = (rank, found)
     if best is None:
         return None
-    _, found, by, by_date = best
-    kind = _kind_in_context(found, parts)
-    return Ask(_trim(found.sentence), kind, by, by_date)
+    found = best[1]
+    by, by_date = _deadline(found, written)
+    if by is not None:
+        # "by Thursday" says when, not what: it must not make a request for photos a
+        # request for a date.
+        start = found.folded.find(_fold(by))
+        found.folded = found.folded[:start] + " " * len(by) + found.folded[start + len(by) :]
+    return Ask(_trim(found.sentence), _kind_in_context(found, parts), by, by_date)
 
 
 def asks_something(own_text: str, extra_phrases: Sequence[str] = ()) -> bool:
