@@ -267,8 +267,7 @@ def _phrase_index(extra: tuple[str, ...]) -> dict[str, list[tuple[tuple[str, ...
 # After "merci de" / "je vous remercie de": a determiner means thanks ("merci de votre
 # message"), a verb or a pronoun before one means a request ("merci de me renvoyer").
 _THANKS_OBJECTS = _words(
-    "votre vos ton ta tes la le les l' cette ce cet tout toute avoir avance rien "
-    "m'avoir nous un une"
+    "votre vos ton ta tes la le les l' cette ce cet tout toute avoir avance rien nous un une"
 )
 _ARTICLES = frozenset(("le", "la", "les", "l'"))
 _INFINITIVE_ENDINGS = ("er", "ir", "re", "oir")
@@ -311,7 +310,7 @@ def _phrase_counts(tokens: list[str], start: int, end: int, weight: int) -> bool
             return True
         if after[0] in _THANKS_OBJECTS:
             return False
-        return not (len(after) > 1 and after[1] in ("avoir", "avoir'"))  # "m'avoir"
+        return not (len(after) > 1 and after[1] == "avoir")  # "merci de m'avoir répondu"
     if last in ("pour", "for") and ("avance" in words or "advance" in words):
         return bool(after) and not any(w in _CLOSING_NOUNS for w in after[:3])
     if last in ("need", "besoin", "faut", "faudrait"):
