@@ -139,6 +139,28 @@ def status(rt: Runtime, as_json: bool, with_daemon: bool) -> None:
 
 
 @cli.command()
+@click.argument("client")
+@click.option("--note", default="", help="What you decided (kept in the client's record).")
+@click.pass_obj
+def clear(rt: Runtime, client: str, note: str) -> None:
+    """You have dealt with CLIENT's flagged mail (abusive or threatening): resume drafts."""
+    from mailwatch.errors import UsageError
+
+    with rt.app() as app:
+        if client not in app.settings.clients:
+            known = ", ".join(sorted(app.settings.clients)) or "none"
+            raise UsageError(
+                f"There is no client {client!r}.", f"Client ids are file names: {known}."
+            )
+        app.clear_hold(client, note)
+        name = app.settings.clients[client].name
+        click.echo(
+            f"Cleared {name}: flagged mail up to now is settled, and drafts for them resume "
+            "at the next evaluation. New flagged mail holds them again."
+        )
+
+
+@cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output (a list).")
 @click.pass_obj
 def attention(rt: Runtime, as_json: bool) -> None:

@@ -90,7 +90,68 @@ def _rule_failed(f: Mapping[str, Any], w: Words) -> str:
     )
 
 
+def _owner_overdue(f: Mapping[str, Any], w: Words) -> str:
+    return (
+        f"{f['client_name']} wrote on {w.when(f['received'])} ({f['subject']!r}) and has not "
+        f"had an answer; your reply promise ran out on {w.when(f['due'])}."
+    )
+
+
+def _holding_reply_due(f: Mapping[str, Any], w: Words) -> str:
+    return (
+        f"{f['client_name']} has been waiting for your answer since {w.when(f['received'])}: "
+        "a short note says when you will answer."
+    )
+
+
+def _owner_answered(f: Mapping[str, Any], w: Words) -> str:
+    return f"You answered on {w.day(f['date'])}."
+
+
+def _client_wrote_elsewhere(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
+    return (
+        f"{f['client_name']} wrote on {w.day(e.message_date)} in another conversation "
+        f"({f['subject']!r}): they are not silent."
+    )
+
+
+def _abusive_mail(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
+    lines = " / ".join(f'"{line}"' for line in f.get("lines", [])[:3])
+    kind = str(f.get("kind") or "abusive").replace("_", " ")
+    return (
+        f"{f['client_name']}'s message of {w.day(e.message_date)} ({f.get('subject', '')!r}) "
+        f"reads as {kind}: {lines}. No draft goes to this client until you run "
+        "`mailwatch clear`."
+    )
+
+
+def _held_for_abuse(f: Mapping[str, Any], w: Words) -> str:
+    return (
+        f"Held: {f['client_name']} sent a message on {w.day(f['date'])} that reads as abusive; "
+        "you decide what to answer."
+    )
+
+
+def _report_due(f: Mapping[str, Any], w: Words) -> str:
+    last = f.get("last_report")
+    since = f" (the last one went on {w.day(last)})" if last else ""
+    return f"The monthly report for {f['client_name']} was due on {w.day(f['due'])}{since}."
+
+
+def _new_address(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
+    primary = f" (their main address is {f['primary']})" if f.get("primary") else ""
+    return (
+        f"{f['client_name']} wrote from a new address, {f['address']}, on "
+        f"{w.day(e.message_date)}{primary}. Add it to their file, or make it the main one."
+    )
+
+
 _WORDINGS: dict[str, Callable[..., str]] = {
+    "owner_overdue": _owner_overdue,
+    "holding_reply_due": _holding_reply_due,
+    "owner_answered": _owner_answered,
+    "held_for_abuse": _held_for_abuse,
+    "report_due": _report_due,
     "draft_failed": _draft_failed,
     "rule_failed": _rule_failed,
     "follow_up_due": _follow_up_due,
@@ -99,7 +160,12 @@ _WORDINGS: dict[str, Callable[..., str]] = {
     "replaced": _replaced,
 }
 # Wordings that also read the evidence's own message date.
-_WITH_EVIDENCE: dict[str, Callable[..., str]] = {"client_replied": _client_replied}
+_WITH_EVIDENCE: dict[str, Callable[..., str]] = {
+    "client_replied": _client_replied,
+    "client_wrote_elsewhere": _client_wrote_elsewhere,
+    "abusive_mail": _abusive_mail,
+    "new_address": _new_address,
+}
 
 
 def register(code: str, wording: Callable[[Mapping[str, Any], Words], str]) -> None:

@@ -25,6 +25,7 @@ from mailwatch.imap.client import ImapMailbox
 from mailwatch.logs import register_secret
 from mailwatch.pipeline.evaluate import (
     EvaluateReport,
+    LedgerView,
     PlanCache,
     build_context,
     draft_view,
@@ -202,7 +203,13 @@ class App:
         if not any(d["id"] == draft["id"] for d in drafts):
             drafts.append(draft)
         ctx = build_context(
-            self.settings, draft["client"], index, drafts, self.calendar, self.clock.now()
+            self.settings,
+            draft["client"],
+            index,
+            drafts,
+            self.calendar,
+            self.clock.now(),
+            LedgerView.from_store(self.store),
         )
         why = recheck(ctx, draft_view(draft), RULES)
         return word(why, self.settings.owner.timezone) if why is not None else None
@@ -229,4 +236,20 @@ class App:
     def statuses(self) -> list[ClientStatus]:
         drafts = self.store.drafts()
         index = self._refresh_sent_drafts(drafts)
-        return statuses(self.settings, index, drafts, self.calendar, self.clock.now())
+        return statuses(
+            self.settings,
+            index,
+            drafts,
+            self.calendar,
+            self.clock.now(),
+            ledger=LedgerView.from_store(self.store),
+        )
+
+    def clear_hold(self, client_id: str, note: str = "") -> None:
+        """The owner has dealt with this client's flagged mail: drafts may resume."""
+        now = self.clock.now()
+        with self.store.batch():
+            cleared = dict(self.store.meta().get("holds_cleared") or {})
+            cleared[client_id] = now.isoformat()
+            self.store.set_meta(holds_cleared=cleared)
+            self.store.record_event(client_id, "hold_cleared", now, {"note": note} if note else {})

@@ -8,7 +8,7 @@ failure goes on the attention list and is tried again at the next evaluation.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -80,6 +80,19 @@ def draft_view(doc: dict[str, Any]) -> DraftView:
     )
 
 
+@dataclass(frozen=True)
+class LedgerView:
+    """What the store knows about clients beyond their mail and drafts, read once per
+    evaluation: when the owner last cleared a client's hold (`mailwatch clear`)."""
+
+    cleared: Mapping[str, datetime] = field(default_factory=dict)
+
+    @classmethod
+    def from_store(cls, store: Store) -> LedgerView:
+        cleared = store.meta().get("holds_cleared") or {}
+        return cls({c: datetime.fromisoformat(at) for c, at in cleared.items()})
+
+
 def build_context(
     settings: Settings,
     client_id: str,
@@ -87,6 +100,7 @@ def build_context(
     drafts: Sequence[dict[str, Any]],
     calendar: BusinessCalendar,
     now: datetime,
+    ledger: LedgerView | None = None,
 ) -> ClientContext:
     client = settings.clients[client_id]
     rules = settings.rules_for(client_id)
@@ -107,6 +121,8 @@ def build_context(
         contact_name=client.contact_name,
         addons=dict(client.addons),
         formality=client.formality,
+        emails=tuple(client.emails),
+        cleared_at=(ledger or LedgerView()).cleared.get(client_id),
     )
 
 
@@ -117,10 +133,11 @@ def statuses(
     calendar: BusinessCalendar,
     now: datetime,
     rules: Sequence[Rule] = RULES,
+    ledger: LedgerView | None = None,
 ) -> list[ClientStatus]:
     out = []
     for client_id in sorted(settings.clients):
-        ctx = build_context(settings, client_id, index, drafts, calendar, now)
+        ctx = build_context(settings, client_id, index, drafts, calendar, now, ledger)
         out.append(client_status(ctx, rules, *index.last_contact(client_id, now)))
     return out
 
@@ -338,6 +355,7 @@ def evaluate(
 ) -> EvaluateReport:
     applier = PlanApplier(settings, store, renderer, now)
     zone = settings.owner.timezone
+    ledger = LedgerView.from_store(store)
     with store.batch():
         # A client's plan only touches that client's drafts: one pass to group them.
         by_client: dict[str, list[dict[str, Any]]] = {}
@@ -346,7 +364,7 @@ def evaluate(
         for client_id in sorted(settings.clients):
             mine = by_client.get(client_id, [])
             try:
-                ctx = build_context(settings, client_id, index, mine, calendar, now)
+                ctx = build_context(settings, client_id, index, mine, calendar, now, ledger)
                 if cache is not None and cache.still_valid(ctx):
                     continue
                 actions = plan(ctx, rules)

@@ -1,8 +1,11 @@
 """Report day: the monthly report goes out on the same day each month.
 
 On each client's `report_day` (moved to the next working day when it falls on a
-weekend or a public holiday), if no report went to the client since the previous
-report day, a `report_due` attention item reminds the owner. A report is a message
+weekend or a public holiday), if no report went to the client for this month, a
+`report_due` attention item reminds the owner until one goes. A report counts for
+the report day nearest to it: one sent on the 3rd counts for the 5th of the same
+month (early is fine), one sent on the 6th for the 5th before (a day late, it was
+last month's). A report is a message
 of the owner's that the report detector recognised ("report", "rapport", "bilan",
 or the owner's own wording in `[rules] report_patterns`). No client mail.
 """
@@ -56,7 +59,7 @@ class ReportDay:
     def propose(self, ctx: ClientContext) -> Iterator[Attention]:
         due, previous = current_and_previous(ctx)
         sent = last_report(ctx)
-        if sent is not None and sent > previous:
+        if sent is not None and sent > previous + (due - previous) / 2:
             return
         yield Attention(
             "report_due",

@@ -28,6 +28,11 @@ def creates(actions):
     return [a for a in actions if isinstance(a, CreateDraft)]
 
 
+def changes(actions):
+    """What a plan does to drafts and the record (attention items left out)."""
+    return [a for a in actions if not isinstance(a, RaiseAttention)]
+
+
 def withdraws(actions):
     return [a for a in actions if isinstance(a, WithdrawDraft)]
 
@@ -53,7 +58,7 @@ def test_first_step_after_three_business_days_replies_in_thread():
 
 def test_a_message_that_asks_nothing_waits_for_nothing():
     note = msg(at(2, 9), asks=False)
-    assert plan(ctx([note], at(20, 9))) == []
+    assert changes(plan(ctx([note], at(20, 9)))) == []
 
 
 def test_client_reply_ends_the_wait_and_withdraws_the_draft():
@@ -159,7 +164,7 @@ def test_pause_when_the_ladder_is_used_up_before_the_minimum():
 def test_history_beyond_the_look_back_drafts_nothing():
     ask = msg(at(2, 9), asks=True)
     context = ctx([ask], ask.date + timedelta(days=31))
-    assert plan(context) == []
+    assert changes(plan(context)) == []
     assert client_status(context, None, ask.date).waiting_on is None
 
 
@@ -180,7 +185,7 @@ def test_recheck_sees_a_manual_follow_up():
 
 def test_contact_name_comes_from_the_client_signature():
     ask = msg(at(2, 9), asks=True)
-    earlier = msg(at(1, 9), "in", from_name="Doe, Jane", subject="Hello")
+    earlier = msg(at(1, 9), "in", from_name="Doe, Jane", subject="Hello", facts={"ack": True})
     [create] = creates(plan(ctx([earlier, ask], at(5, 9))))
     assert create.context["contact_name"] == "Jane"
 
@@ -220,9 +225,16 @@ RULE_SETS = [pytest.param(RULES, id="all"), *(pytest.param((r,), id=r.name) for 
     start=st.integers(0, 50 * 24),
     probes=st.lists(st.floats(0, 1, exclude_max=True), min_size=1, max_size=4),
     drafted=st.sampled_from([None, 1, 2, 3, "pause"]),
+    extra=st.lists(
+        st.tuples(
+            st.integers(0, 40 * 24),
+            st.sampled_from(["question", "thanks", "ooo", "report", "abuse", "elsewhere"]),
+        ),
+        max_size=3,
+    ),
 )
 def test_plan_does_not_change_before_next_change(
-    rules, asks_at, nudges, reply_at, start, probes, drafted
+    rules, asks_at, nudges, reply_at, start, probes, drafted, extra
 ):
     base = at(1, 0)
     ask = msg(base + timedelta(hours=asks_at), asks=True)
@@ -233,6 +245,25 @@ def test_plan_does_not_change_before_next_change(
         messages.append(last)
     if reply_at is not None:
         messages.append(msg(ask.date + timedelta(hours=reply_at), "in", reply_to=last))
+    # What the other rules read: client questions and thanks, out-of-office return
+    # dates, reports, abusive mail, mail in another thread.
+    for hours, what in extra:
+        when = base + timedelta(hours=hours)
+        if what == "question":
+            messages.append(msg(when, "in", reply_to=ask))
+        elif what == "thanks":
+            messages.append(msg(when, "in", reply_to=ask, facts={"ack": True}))
+        elif what == "ooo":
+            back = (when + timedelta(days=hours % 9)).date().isoformat()
+            facts = {"back_on": back}
+            messages.append(msg(when, "in", not_contact="out-of-office", facts=facts))
+        elif what == "report":
+            messages.append(msg(when, "out", facts={"report": True}, subject="Report"))
+        elif what == "abuse":
+            abuse = {"abuse": {"kind": "insult", "lines": ["x"]}}
+            messages.append(msg(when, "in", facts=abuse, subject="Angry"))
+        else:
+            messages.append(msg(when, "in", subject="Another topic"))
     drafts = ()
     if drafted == "pause":
         drafts = (draft(ask, kind="pause_notice", step=None),)
