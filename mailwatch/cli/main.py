@@ -11,6 +11,7 @@ import click
 from mailwatch.cli import queue as queue_commands
 from mailwatch.cli import show
 from mailwatch.cli.runtime import Runtime, setup_logging
+from mailwatch.cli.safe import clean_block, clean_line
 from mailwatch.errors import MailwatchError
 
 
@@ -175,13 +176,14 @@ def main() -> None:
         exc.show()
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
     except MailwatchError as exc:
-        click.echo(f"mailwatch: {exc}", err=True)
+        # Errors can quote a server's reply or a header: no control codes on the terminal.
+        click.echo(f"mailwatch: {clean_block(exc)}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # an unexpected failure still reads as a sentence
         click.echo(
-            f"mailwatch: something unexpected went wrong: {exc!r}.\n"
+            f"mailwatch: something unexpected went wrong: {clean_line(repr(exc))}.\n"
             "Nothing was sent. Run again with --log-level debug to see more, and report it "
             "if it repeats.",
             err=True,

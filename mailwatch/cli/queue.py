@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
@@ -10,6 +9,7 @@ from rich.table import Table
 
 from mailwatch.cli.format import draft_json, kind_label, when
 from mailwatch.cli.runtime import Runtime
+from mailwatch.cli.safe import cell, clean_block, clean_line, json_dumps
 from mailwatch.cli.show import console
 from mailwatch.core.model import FAILED, OPEN_STATUSES
 from mailwatch.drafts.approval import change_draft
@@ -32,7 +32,7 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
         if not show_all:
             drafts = [d for d in drafts if d["status"] in OPEN_STATUSES or d["status"] == FAILED]
         if as_json:
-            click.echo(json.dumps([draft_json(d) for d in drafts], indent=2, ensure_ascii=False))
+            click.echo(json_dumps([draft_json(d) for d in drafts]))
             return
         if not drafts:
             click.echo("No drafts waiting. " + ("" if show_all else "(--all shows past ones.)"))
@@ -47,14 +47,15 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
                 if d["client"] in app.settings.clients
                 else d["client"]
             )
+            # Mail data goes in as Text: a subject like "Budget [/bold]" is not markup.
             table.add_row(
                 d["id"],
-                name,
+                cell(name),
                 kind_label(d),
                 d["status"],
-                ", ".join(d["to"]),
-                d["subject"],
-                d["reason"]["text"],
+                cell(", ".join(d["to"])),
+                cell(d["subject"]),
+                cell(d["reason"]["text"]),
                 when(d["created_at"], zone),
             )
         console().print(table)
@@ -72,18 +73,18 @@ def show(rt: Runtime, draft_id: str) -> None:
         d = app.store.draft(draft_id)
         zone = app.settings.owner.timezone
         click.echo(f"Draft #{d['id']} ({kind_label(d)}), version {d['version']}: {d['status']}")
-        click.echo(f"Why:      {d['reason']['text']}")
-        click.echo(f"To:       {', '.join(d['to'])}")
-        click.echo(f"Subject:  {d['subject']}")
+        click.echo(f"Why:      {clean_line(d['reason']['text'])}")
+        click.echo(f"To:       {clean_line(', '.join(d['to']))}")
+        click.echo(f"Subject:  {clean_line(d['subject'])}")
         if d.get("in_reply_to"):
-            click.echo(f"Replying: {d['in_reply_to']}")
+            click.echo(f"Replying: {clean_line(d['in_reply_to'])}")
         if d.get("error"):
-            click.echo(f"Problem:  {d['error']}")
+            click.echo(f"Problem:  {clean_line(d['error'])}")
         click.echo("-" * 60)
-        click.echo(d["body"].rstrip())
+        click.echo(clean_block(d["body"].rstrip()))
         click.echo("-" * 60)
         for entry in d.get("history", []):
-            note = f" — {entry['note']}" if entry.get("note") else ""
+            note = f" — {clean_line(entry['note'])}" if entry.get("note") else ""
             click.echo(
                 f"{when(entry['at'], zone)}  {entry['action']} by {entry['by']} "
                 f"(v{entry['version']}){note}"
@@ -112,7 +113,7 @@ def approve(rt: Runtime, draft_id: str, version: int | None) -> None:
     """Approve a draft; it goes out at the next send, inside the client's hours."""
     d = _decide(rt, draft_id, "approve", expected_version=version)
     click.echo(
-        f"Approved #{draft_id} ({kind_label(d)} to {', '.join(d['to'])}). "
+        f"Approved #{draft_id} ({kind_label(d)} to {clean_line(', '.join(d['to']))}). "
         "It goes out at the next send inside the client's sending hours."
     )
 

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mailwatch.cli.format import day, duration, hours, kind_label, when
+from mailwatch.cli.safe import cell, clean_line
 from mailwatch.core.model import OPEN_STATUSES, PENDING, ClientStatus
 from mailwatch.pipeline.app import App
 from mailwatch.pipeline.evaluate import EvaluateReport
@@ -18,7 +19,9 @@ from mailwatch.pipeline.sync import SyncReport
 
 
 def console() -> Console:
-    out = Console(highlight=False, soft_wrap=False)
+    # Markup and emoji codes off: nothing printed here relies on them, and a table cell
+    # from mail arrives as a Text (see cli/safe.py) whatever these settings are.
+    out = Console(highlight=False, soft_wrap=False, markup=False, emoji=False)
     if not out.is_terminal:
         out.width = max(out.width, 120)  # piped or captured: do not squeeze tables to 80
     return out
@@ -29,7 +32,7 @@ def plural(count: int, word: str) -> str:
 
 
 def sync_report(report: SyncReport) -> None:
-    parts = [f"{f.folder}: {plural(f.new, 'new message')}" for f in report.folders]
+    parts = [f"{clean_line(f.folder)}: {plural(f.new, 'new message')}" for f in report.folders]
     click.echo("Synced. " + "; ".join(parts) + ".")
     if report.quarantined:
         click.echo(
@@ -39,8 +42,8 @@ def sync_report(report: SyncReport) -> None:
     for folder in report.folders:
         if folder.renumbered:
             click.echo(
-                f"The server renumbered {folder.folder}; messages were matched again by "
-                "Message-ID, nothing is drafted twice."
+                f"The server renumbered {clean_line(folder.folder)}; messages were matched "
+                "again by Message-ID, nothing is drafted twice."
             )
 
 
@@ -49,8 +52,9 @@ def evaluate_report(app: App, report: EvaluateReport) -> None:
         click.echo(f"{plural(len(report.created), 'new draft')} waiting for your approval:")
         for draft_id in report.created:
             draft = app.store.draft(draft_id)
-            name = app.settings.clients[draft["client"]].name
-            click.echo(f"  #{draft_id} {kind_label(draft)} to {name}: {draft['subject']}")
+            name = clean_line(app.settings.clients[draft["client"]].name)
+            subject = clean_line(draft["subject"])
+            click.echo(f"  #{draft_id} {kind_label(draft)} to {name}: {subject}")
         click.echo("Review them with `mailwatch queue list`.")
     else:
         click.echo("No new drafts.")
@@ -58,20 +62,22 @@ def evaluate_report(app: App, report: EvaluateReport) -> None:
         click.echo(f"{plural(len(report.withdrawn), 'draft')} withdrawn (no longer needed):")
         for draft_id in report.withdrawn:
             draft = app.store.draft(draft_id)
-            click.echo(f"  #{draft_id}: {draft.get('withdrawn_reason', '')}")
+            click.echo(f"  #{draft_id}: {clean_line(draft.get('withdrawn_reason', ''))}")
 
 
 def send_report(app: App, report: SendReport) -> None:
     zone = app.settings.owner.timezone
     for draft_id in report.sent:
         draft = app.store.draft(draft_id)
-        click.echo(f"Sent #{draft_id} to {', '.join(draft['to'])}: {draft['subject']}")
+        to = clean_line(", ".join(draft["to"]))
+        click.echo(f"Sent #{draft_id} to {to}: {clean_line(draft['subject'])}")
         if draft.get("refused"):
             for address, reply in draft["refused"].items():
-                click.echo(f"  but {address} was refused: {reply}")
+                click.echo(f"  but {clean_line(address)} was refused: {clean_line(reply)}")
     for draft_id in report.withdrawn:
         draft = app.store.draft(draft_id)
-        click.echo(f"Not sent #{draft_id}, withdrawn: {draft.get('withdrawn_reason', '')}")
+        reason = clean_line(draft.get("withdrawn_reason", ""))
+        click.echo(f"Not sent #{draft_id}, withdrawn: {reason}")
     for draft_id, opening in report.waiting_for_window.items():
         click.echo(
             f"#{draft_id} is approved and waits for the client's sending hours "
@@ -79,10 +85,10 @@ def send_report(app: App, report: SendReport) -> None:
         )
     for draft_id in report.retrying:
         draft = app.store.draft(draft_id)
-        click.echo(f"#{draft_id} will be tried again later ({draft.get('error', '')}).")
+        click.echo(f"#{draft_id} will be tried again later ({clean_line(draft.get('error', ''))}).")
     for draft_id in report.failed:
         draft = app.store.draft(draft_id)
-        click.echo(f"#{draft_id} FAILED: {draft.get('error', '')}")
+        click.echo(f"#{draft_id} FAILED: {clean_line(draft.get('error', ''))}")
     for draft_id in report.unresolved:
         click.echo(
             f"#{draft_id}: the connection broke while sending; mailwatch is checking "
@@ -122,7 +128,7 @@ def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
         if row.silent:
             waiting += ", silent"
         table.add_row(
-            row.name,
+            cell(row.name),
             day(row.last_inbound, zone),
             day(row.last_outbound, zone),
             waiting,
@@ -144,7 +150,7 @@ def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
             f"{'is' if len(quarantined) == 1 else 'are'} set aside (nothing was lost):"
         )
         for entry in quarantined[-10:]:
-            out.print(f"  {entry['folder']} UID {entry['uid']}: {entry['reason']}")
+            out.print(cell(f"  {entry['folder']} UID {entry['uid']}: {entry['reason']}"))
         if len(quarantined) > 10:
             out.print(f"  ... and {len(quarantined) - 10} more.")
 
@@ -157,7 +163,7 @@ def daemon_health(app: App, health: dict[str, Any]) -> None:
     if health["running"]:
         click.echo(
             f"The service is running (process {health['pid']}, since "
-            f"{when(health['started_at'], zone)}); mailbox: {health.get('imap', '?')}."
+            f"{when(health['started_at'], zone)}); mailbox: {clean_line(health.get('imap', '?'))}."
         )
     else:
         stopped = health.get("stopped_at")
@@ -173,5 +179,6 @@ def daemon_health(app: App, health: dict[str, Any]) -> None:
     error = health.get("last_error")
     if error:
         click.echo(
-            f"Last problem ({when(error['at'], zone)}, {error['where']}): {error['message']}"
+            f"Last problem ({when(error['at'], zone)}, {clean_line(error['where'])}): "
+            f"{clean_line(error['message'])}"
         )

@@ -14,6 +14,7 @@ import click
 
 from mailwatch.cli import show
 from mailwatch.cli.format import when
+from mailwatch.cli.safe import clean_block, clean_line
 from mailwatch.clock import FixedClock
 from mailwatch.config.loader import load_settings
 from mailwatch.demo.scenario import CLIENTS, CONFIG, OWNER, demo_moment, seeds
@@ -113,11 +114,12 @@ def _run(base: Path, server: object, label: str, account: Account, mta, now: dat
             drafts = store.drafts()
             _title("The drafts, waiting for your approval")
             for draft in drafts:
-                click.echo(f"#{draft['id']} to {', '.join(draft['to'])} — {draft['subject']}")
-                click.echo(f"   why: {draft['reason']['text']}")
+                to = clean_line(", ".join(draft["to"]))
+                click.echo(f"#{draft['id']} to {to} — {clean_line(draft['subject'])}")
+                click.echo(f"   why: {clean_line(draft['reason']['text'])}")
             first = next(d for d in drafts if d["client"] == "acme")
             _title(f"mailwatch queue show {first['id']}")
-            click.echo(first["body"].rstrip())
+            click.echo(clean_block(first["body"].rstrip()))
 
             _title(f"mailwatch queue approve {first['id']}, then mailwatch send")
             change_draft(store, first["id"], "approve", by="owner (demo)", now=now)
@@ -154,6 +156,6 @@ def _show_delivery(mta, account: Account, sent_folder: str, draft: dict) -> None
         for _uid, data in sorted(client.fetch(uids, [fields]).items()):
             header = next(v for k, v in data.items() if k.startswith(b"BODY[")).decode()
             lines = [line for line in header.splitlines() if line.strip()]
-            click.echo("   " + " | ".join(lines))
+            click.echo("   " + clean_line(" | ".join(lines)))
     finally:
         client.logout()
