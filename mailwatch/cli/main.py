@@ -74,6 +74,12 @@ def check_config(rt: Runtime, offline: bool) -> None:
     if not offline:
         check_servers(settings, echo=click.echo)
     click.echo(summary(settings))
+    for path in settings.ignored_client_files:
+        click.echo(
+            f"Warning: {path} is ignored: a file whose name starts with a dot is not read "
+            f"as a client (editors use such names). If it is a client, rename it to "
+            f"{path.name.lstrip('.') or 'client.toml'}."
+        )
     click.echo("\nThe configuration is valid.")
 
 
@@ -184,7 +190,10 @@ def main() -> None:
     except Exception as exc:  # an unexpected failure still reads as a sentence
         click.echo(
             f"mailwatch: something unexpected went wrong: {clean_line(repr(exc))}.\n"
-            "Nothing was sent. Run again with --log-level debug to see more, and report it "
+            # Not "nothing was sent": send and tick may have sent drafts before failing.
+            "Drafts sent before this are recorded; one interrupted while sending is checked "
+            "at the next run and never sent twice. `mailwatch queue list --all` shows where "
+            "each draft stands. Run again with --log-level debug to see more, and report it "
             "if it repeats.",
             err=True,
         )

@@ -73,7 +73,8 @@ def load_settings(path: Path) -> Settings:
 
     # The same rule as Settings.resolve: ~ expanded, relative to the config's folder.
     clients_dir = path.parent / Path(_clients_dir_value(raw, config)).expanduser()
-    client_files = _load_client_dir(clients_dir, file, problems)
+    ignored: list[Path] = []
+    client_files = _load_client_dir(clients_dir, file, problems, ignored)
 
     problems += _cross_file_problems(path, raw, config, client_files)
 
@@ -81,7 +82,9 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(_sorted(problems))
     clients = {cid: client for cid, (_, client) in client_files.items()}
     # Absolute, so the store and clients paths survive a change of working directory.
-    return Settings(config, clients, path.absolute())
+    settings = Settings(config, clients, path.absolute())
+    settings.ignored_client_files = ignored
+    return settings
 
 
 def load_client(path: Path) -> Client:
@@ -230,9 +233,12 @@ def _clients_dir_value(raw: dict[str, Any] | None, config: Config | None) -> str
 
 
 def _load_client_dir(
-    directory: Path, config_file: str, problems: list[Problem]
+    directory: Path, config_file: str, problems: list[Problem], ignored: list[Path]
 ) -> dict[str, tuple[str, Client]]:
-    """Every valid client file, by file stem, with its path for the cross-file checks."""
+    """Every valid client file, by file stem, with its path for the cross-file checks.
+
+    Dot files are left out and added to `ignored`, for check-config to mention.
+    """
     if not directory.is_dir():
         what = "is not a folder" if directory.exists() else "does not exist"
         problems.append(
@@ -246,8 +252,12 @@ def _load_client_dir(
         return {}
     found: dict[str, tuple[str, Client]] = {}
     for path in sorted(directory.glob("*.toml")):
-        # Dot files are editor lock and backup files (".#acme.toml"), not clients.
-        if path.name.startswith(".") or not path.is_file():
+        # Dot files are editor lock and backup files (".#acme.toml"), not clients; but a
+        # client file hidden by mistake (".acme.toml") must not vanish without a word.
+        if path.name.startswith("."):
+            ignored.append(path)
+            continue
+        if not path.is_file():
             continue
         client = _load_client_file(path, problems)
         if not CLIENT_ID.match(path.stem):

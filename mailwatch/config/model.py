@@ -18,6 +18,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     StrictBool,
     ValidationInfo,
     field_validator,
@@ -163,6 +164,13 @@ class _Server(_Strict):
     password_command: str = ""
     timeout_seconds: TimeoutSeconds = 30
     ca_file: str = ""  # extra CA certificate (PEM) to trust, e.g. for a self-hosted server
+    # The file this section was read from, so that a password error found long after
+    # loading (at the first connection) names it. Set by Settings; not a setting.
+    _source_file: str = PrivateAttr(default="")
+
+    @property
+    def source_file(self) -> str:
+        return self._source_file
 
     # Field validators rather than one model validator: pydantic skips "after" model
     # validators when any field fails, which would hide these problems behind a typo
@@ -346,6 +354,11 @@ class Settings:
         self.path = path
         self.base_dir = path.parent
         self._rules: dict[str, Rules] = {}
+        # Files ignored in the clients folder (dot files), for check-config to mention.
+        self.ignored_client_files: list[Path] = []
+        for server in (config.imap, config.smtp):
+            if server is not None:
+                server._source_file = str(path)
 
     @property
     def owner(self) -> Owner:
