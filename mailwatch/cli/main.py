@@ -10,7 +10,7 @@ import click
 
 from mailwatch.cli import queue as queue_commands
 from mailwatch.cli import show
-from mailwatch.cli.runtime import Runtime, setup_logging
+from mailwatch.cli.runtime import Runtime, setup_logging, sync_finished
 from mailwatch.cli.safe import clean_block, clean_line
 from mailwatch.errors import MailwatchError
 
@@ -134,13 +134,15 @@ def status(rt: Runtime, as_json: bool, with_daemon: bool) -> None:
 
     with rt.app(readonly=True) as app:
         rows = app.statuses()
-        health = read_health(app.store.path)
+        health = read_health(rt.settings.store_path)
         if as_json:
             clients = [r.to_json() for r in rows]
             out: object = {"clients": clients, "daemon": health} if with_daemon else clients
             click.echo(json.dumps(out, indent=2))
             return
         show.status_table(app, rows)
+        if not sync_finished(app.store, app.settings):
+            show.never_synced(app, health, state_exists=rt.settings.store_path.exists())
         show.daemon_health(app, health)
 
 

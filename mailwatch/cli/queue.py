@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from mailwatch.cli.format import draft_json, kind_label, when
-from mailwatch.cli.runtime import Runtime
+from mailwatch.cli.runtime import Runtime, sync_finished
 from mailwatch.cli.safe import cell, clean_block, clean_line, json_dumps
 from mailwatch.cli.show import console
 from mailwatch.core.model import FAILED, OPEN_STATUSES
@@ -35,7 +35,13 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
             click.echo(json_dumps([draft_json(d) for d in drafts]))
             return
         if not drafts:
-            click.echo("No drafts waiting. " + ("" if show_all else "(--all shows past ones.)"))
+            if not sync_finished(app.store, app.settings):
+                click.echo(
+                    "No drafts yet. mailwatch has not read your mailbox: "
+                    "`mailwatch sync` (or `mailwatch tick`) reads it."
+                )
+            else:
+                click.echo("No drafts waiting. " + ("" if show_all else "(--all shows past ones.)"))
             return
         zone = app.settings.owner.timezone
         table = Table()

@@ -155,6 +155,27 @@ def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
             out.print(f"  ... and {len(quarantined) - 10} more.")
 
 
+def never_synced(app: App, health: dict[str, Any], *, state_exists: bool) -> None:
+    """Empty rows because the mailbox was never read, not because it is empty."""
+    zone = app.settings.owner.timezone
+    error = health.get("last_error")
+    if error and not health.get("last_sync_at"):
+        click.echo(
+            f"Never synced: the last sync failed ({when(error['at'], zone)}): "
+            f"{clean_line(error['message'])}"
+        )
+    elif state_exists:
+        click.echo(
+            "Never synced: no sync has finished yet, so the rows above are empty (the last "
+            "one failed or was stopped). Run `mailwatch sync` to see why."
+        )
+    else:
+        click.echo(
+            "Never synced: mailwatch has not read your mailbox yet, so the rows above are "
+            "empty. Run `mailwatch sync` (or `mailwatch tick`) to read it."
+        )
+
+
 def daemon_health(app: App, health: dict[str, Any]) -> None:
     zone = app.settings.owner.timezone
     if not health.get("started_at"):
