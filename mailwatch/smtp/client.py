@@ -16,7 +16,6 @@ import aiosmtplib
 
 from mailwatch.config.model import Smtp, is_loopback
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed, UsageError
-from mailwatch.imap.client import tls_context
 from mailwatch.smtp.base import (
     BeforeData,
     Delivery,
@@ -24,6 +23,7 @@ from mailwatch.smtp.base import (
     PermanentFailure,
     TemporaryFailure,
 )
+from mailwatch.tls import tls_context
 
 log = logging.getLogger("mailwatch.smtp")
 
