@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
+from mailwatch.cli import hints, show
 from mailwatch.cli import queue as queue_commands
-from mailwatch.cli import show
 from mailwatch.cli.runtime import Runtime, setup_logging, sync_finished
 from mailwatch.cli.safe import clean_block, clean_line
 from mailwatch.errors import MailwatchError
@@ -43,6 +43,8 @@ def cli(
 ) -> None:
     """Watch your client mailbox, draft calm follow-ups, send only what you approve."""
     default = "info" if ctx.invoked_subcommand == "run" else "warning"
+    given = ctx.get_parameter_source("config_path") == click.core.ParameterSource.COMMANDLINE
+    hints.use_config(config_path if given else None)
     setup_logging(log_level or default, log_json)
     ctx.obj = Runtime(config_path, now)
 
@@ -51,14 +53,17 @@ def cli(
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 def init(directory: Path, force: bool) -> None:
-    """Write a commented config.toml and clients/example.toml into DIRECTORY."""
+    """Write a commented config.toml and clients/example.toml.sample into DIRECTORY."""
     from mailwatch.config.init import init_directory
 
     for path in init_directory(directory, force=force):
         click.echo(f"wrote {path}")
     click.echo(
-        f"\nNext: edit {directory / 'config.toml'} and the files in {directory / 'clients'},"
-        f" then run\n  mailwatch --config {directory / 'config.toml'} check-config"
+        f"\nNext: edit {directory / 'config.toml'} (your name, address, time zone and mail "
+        f"servers). Then write one file per client in {directory / 'clients'}: copy "
+        f"{directory / 'clients' / 'example.toml.sample'} to a name of your own ending in "
+        f".toml (acme.toml), and edit it. Then run\n"
+        f"  {hints.launcher()} --config {directory / 'config.toml'} check-config"
     )
 
 
@@ -185,18 +190,20 @@ def main() -> None:
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
     except MailwatchError as exc:
         # Errors can quote a server's reply or a header: no control codes on the terminal.
-        click.echo(f"mailwatch: {clean_block(exc)}", err=True)
+        click.echo(f"mailwatch: {hints.localize(clean_block(exc))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # an unexpected failure still reads as a sentence
         click.echo(
-            f"mailwatch: something unexpected went wrong: {clean_line(repr(exc))}.\n"
-            # Not "nothing was sent": send and tick may have sent drafts before failing.
-            "Drafts sent before this are recorded; one interrupted while sending is checked "
-            "at the next run and never sent twice. `mailwatch queue list --all` shows where "
-            "each draft stands. Run again with --log-level debug to see more, and report it "
-            "if it repeats.",
+            hints.localize(
+                f"mailwatch: something unexpected went wrong: {clean_line(repr(exc))}.\n"
+                # Not "nothing was sent": send and tick may have sent drafts before failing.
+                "Drafts sent before this are recorded; one interrupted while sending is checked "
+                "at the next run and never sent twice. `mailwatch queue list --all` shows where "
+                "each draft stands. Run again with --log-level debug to see more, and report it "
+                "if it repeats."
+            ),
             err=True,
         )
         if "--log-level" in sys.argv and "debug" in sys.argv:

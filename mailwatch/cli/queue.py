@@ -8,6 +8,7 @@ import click
 from rich.table import Table
 
 from mailwatch.cli.format import draft_json, kind_label, when
+from mailwatch.cli.hints import localize
 from mailwatch.cli.runtime import Runtime, sync_finished
 from mailwatch.cli.safe import cell, clean_block, clean_line, json_dumps
 from mailwatch.cli.show import console
@@ -37,8 +38,10 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
         if not drafts:
             if not sync_finished(app.store, app.settings):
                 click.echo(
-                    "No drafts yet. mailwatch has not read your mailbox: "
-                    "`mailwatch sync` (or `mailwatch tick`) reads it."
+                    localize(
+                        "No drafts yet. mailwatch has not read your mailbox: "
+                        "`mailwatch sync` (or `mailwatch tick`) reads it."
+                    )
                 )
             else:
                 click.echo("No drafts waiting. " + ("" if show_all else "(--all shows past ones.)"))
@@ -66,7 +69,10 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
             )
         console().print(table)
         click.echo(
-            "Read one with `mailwatch queue show ID`; approve with `mailwatch queue approve ID`."
+            localize(
+                "Read one with `mailwatch queue show ID`; approve with "
+                "`mailwatch queue approve ID`."
+            )
         )
 
 
@@ -157,6 +163,8 @@ def edit(rt: Runtime, draft_id: str, body_file: Path | None) -> None:
         return
     d = _decide(rt, draft_id, "edit", body=body)
     click.echo(
-        f"Saved #{draft_id} as version {d['version']}. It needs your approval again: "
-        f"`mailwatch queue approve {draft_id}`."
+        localize(
+            f"Saved #{draft_id} as version {d['version']}. It needs your approval again: "
+            f"`mailwatch queue approve {draft_id}`."
+        )
     )

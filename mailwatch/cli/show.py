@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mailwatch.cli.format import day, duration, hours, kind_label, when
+from mailwatch.cli.hints import localize
 from mailwatch.cli.safe import cell, clean_line
 from mailwatch.core.model import OPEN_STATUSES, PENDING, ClientStatus
 from mailwatch.pipeline.app import App
@@ -36,8 +37,11 @@ def sync_report(report: SyncReport) -> None:
     click.echo("Synced. " + "; ".join(parts) + ".")
     if report.quarantined:
         click.echo(
-            f"{plural(report.quarantined, 'message')} could not be read and "
-            f"{'was' if report.quarantined == 1 else 'were'} set aside (see `mailwatch status`)."
+            localize(
+                f"{plural(report.quarantined, 'message')} could not be read and "
+                f"{'was' if report.quarantined == 1 else 'were'} set aside "
+                "(see `mailwatch status`)."
+            )
         )
     for folder in report.folders:
         if folder.renumbered:
@@ -55,7 +59,7 @@ def evaluate_report(app: App, report: EvaluateReport) -> None:
             name = clean_line(app.settings.clients[draft["client"]].name)
             subject = clean_line(draft["subject"])
             click.echo(f"  #{draft_id} {kind_label(draft)} to {name}: {subject}")
-        click.echo("Review them with `mailwatch queue list`.")
+        click.echo(localize("Review them with `mailwatch queue list`."))
     else:
         click.echo("No new drafts.")
     if report.withdrawn:
@@ -141,7 +145,10 @@ def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
     pending = [d for d in drafts if d["status"] == PENDING]
     if pending:
         out.print(
-            f"{plural(len(pending), 'draft')} waiting for your approval: `mailwatch queue list`."
+            localize(
+                f"{plural(len(pending), 'draft')} waiting for your approval: "
+                "`mailwatch queue list`."
+            )
         )
     quarantined = app.store.quarantined()
     if quarantined:
@@ -166,20 +173,24 @@ def never_synced(app: App, health: dict[str, Any], *, state_exists: bool) -> Non
         )
     elif state_exists:
         click.echo(
-            "Never synced: no sync has finished yet, so the rows above are empty (the last "
-            "one failed or was stopped). Run `mailwatch sync` to see why."
+            localize(
+                "Never synced: no sync has finished yet, so the rows above are empty (the "
+                "last one failed or was stopped). Run `mailwatch sync` to see why."
+            )
         )
     else:
         click.echo(
-            "Never synced: mailwatch has not read your mailbox yet, so the rows above are "
-            "empty. Run `mailwatch sync` (or `mailwatch tick`) to read it."
+            localize(
+                "Never synced: mailwatch has not read your mailbox yet, so the rows above "
+                "are empty. Run `mailwatch sync` (or `mailwatch tick`) to read it."
+            )
         )
 
 
 def daemon_health(app: App, health: dict[str, Any]) -> None:
     zone = app.settings.owner.timezone
     if not health.get("started_at"):
-        click.echo("The service (`mailwatch run`) has not run yet.")
+        click.echo(localize("The service (`mailwatch run`) has not run yet."))
         return
     if health["running"]:
         click.echo(

@@ -11,16 +11,18 @@ from mailwatch.config.model import WEEKDAYS, Imap, Settings, Smtp
 from mailwatch.errors import MailwatchError, UsageError
 
 # What `init` writes, and the example each file is copied from (relative to the target
-# folder and to the project root respectively).
+# folder and to the project root respectively). The client example is a .sample, not an
+# active client file: copying it to acme.toml (as the README says) must not make two
+# clients claim the same address.
 TEMPLATES = {
     Path("config.toml"): Path("config.example.toml"),
-    Path("clients") / "example.toml": Path("examples") / "client.example.toml",
+    Path("clients") / "example.toml.sample": Path("examples") / "client.example.toml",
 }
 STATE_DIR = Path("state")
 
 
 def init_directory(target: Path, *, force: bool = False) -> list[Path]:
-    """Write config.toml, clients/example.toml and an empty state/ into `target`.
+    """Write config.toml, clients/example.toml.sample and an empty state/ into `target`.
 
     Returns the paths created. Existing files are left alone (UsageError) unless
     `force`; nothing is written until every check has passed, so a refused init

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from mailwatch.cli import show
+from mailwatch.cli import hints, show
 from mailwatch.cli.format import when
 from mailwatch.cli.safe import clean_block, clean_line
 from mailwatch.clock import FixedClock
@@ -26,7 +27,8 @@ from mailwatch.store import Store
 
 def _title(text: str) -> None:
     click.echo()
-    click.secho(f"== {text} ==", bold=True)
+    # "mailwatch tick" as the owner would type it ("./run tick" from the README).
+    click.secho(f"== {text.replace('mailwatch ', hints.launcher() + ' ')} ==", bold=True)
 
 
 @contextlib.contextmanager
@@ -45,6 +47,11 @@ def imap_server(root: Path) -> Iterator[tuple[object, str]]:
 
 
 def run_demo(keep: Path | None) -> None:
+    """Run the demo in `keep` (or a new temporary folder), and leave its files there.
+
+    The folder is kept either way: the demo's own hints (`queue list`, `status`) name
+    its config, and they must still work once it has finished.
+    """
     from mailwatch.lab.mta import LocalMTA
 
     base = keep or Path(tempfile.mkdtemp(prefix="mailwatch-demo-"))
@@ -52,21 +59,18 @@ def run_demo(keep: Path | None) -> None:
         shutil.rmtree(keep / "state", ignore_errors=True)
     base.mkdir(parents=True, exist_ok=True)
     now = demo_moment(datetime.now(UTC))
-    try:
-        with imap_server(base) as (server, label):
-            account: Account = server.account("sam")  # type: ignore[attr-defined]
-            with LocalMTA(local_mailboxes={OWNER[1]: (account, "INBOX")}) as mta:
-                _run(base, server, label, account, mta, now)
-    finally:
-        if keep is None:
-            shutil.rmtree(base, ignore_errors=True)
-    if keep is not None:
-        click.echo(
-            f"\nThe demo's files are in {base}. The mail servers have stopped, but you can "
-            f"still read the state:\n  mailwatch --config {base / 'config.toml'} "
-            f"--now {now.isoformat()} status\n  mailwatch --config {base / 'config.toml'} "
-            "queue list --all"
-        )
+    hints.use_config(base / "config.toml")  # the demo's hints name its own config
+    with imap_server(base) as (server, label):
+        account: Account = server.account("sam")  # type: ignore[attr-defined]
+        with LocalMTA(local_mailboxes={OWNER[1]: (account, "INBOX")}) as mta:
+            _run(base, server, label, account, mta, now)
+    command = hints.command()
+    click.echo(
+        f"\nThe demo's files are in {base}. The mail servers have stopped, but you can "
+        f"still read the state:\n  {command} --now {now.isoformat()} status\n"
+        f"  {command} queue list --all\n"
+        f"To remove them: rm -r {shlex.quote(str(base))}"
+    )
 
 
 def _write_config(base: Path, account: Account, smtp_port: int) -> Path:
