@@ -6,9 +6,9 @@ import shutil
 from collections import defaultdict
 from pathlib import Path
 
-import mailwatch
 from mailwatch.config.model import WEEKDAYS, Imap, Settings, Smtp
 from mailwatch.errors import MailwatchError, UsageError
+from mailwatch.resources import resource_path
 
 # What `init` writes, and the example each file is copied from (relative to the target
 # folder and to the project root respectively). The client example is a .sample, not an
@@ -48,11 +48,11 @@ def init_directory(target: Path, *, force: bool = False) -> list[Path]:
 
 
 def _example(relative: Path) -> Path:
-    path = mailwatch.PROJECT_ROOT / relative
+    path = resource_path(relative.as_posix())  # shipped in the wheel (mailwatch/resources)
     if not path.is_file():
         raise MailwatchError(
             f"The example file {path} is missing from this mailwatch installation.",
-            "Reinstall mailwatch from its source folder (pip install -e .).",
+            "Reinstall mailwatch: pipx install . (or pip install .) from its source folder.",
         )
     return path
 
