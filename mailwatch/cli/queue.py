@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.table import Table
@@ -13,7 +14,7 @@ from mailwatch.cli.runtime import Runtime, sync_finished
 from mailwatch.cli.safe import cell, clean_block, clean_line, json_dumps
 from mailwatch.cli.show import console
 from mailwatch.core.model import FAILED, OPEN_STATUSES
-from mailwatch.drafts.approval import change_draft
+from mailwatch.drafts.approval import Change, change_draft
 from mailwatch.errors import UsageError
 
 
@@ -103,16 +104,26 @@ def show(rt: Runtime, draft_id: str) -> None:
             )
 
 
-def _decide(rt: Runtime, draft_id: str, change: str, **kw: object) -> dict:
+def _decide(
+    rt: Runtime,
+    draft_id: str,
+    change: Change,
+    *,
+    expected_version: int | None = None,
+    body: str | None = None,
+    note: str = "",
+) -> dict[str, Any]:
     with rt.app() as app:
         return change_draft(
             app.store,
             draft_id,
             change,
-            by="owner (command line)",  # type: ignore[arg-type]
+            by="owner (command line)",
             now=app.clock.now(),
-            **kw,
-        )  # type: ignore[arg-type]
+            expected_version=expected_version,
+            body=body,
+            note=note,
+        )
 
 
 @queue.command()

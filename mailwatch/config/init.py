@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 from mailwatch.config.model import WEEKDAYS, Imap, Settings, Smtp
@@ -110,7 +111,7 @@ def _owner_lines(settings: Settings) -> list[str]:
     ]
 
 
-def _days(days: list[str]) -> str:
+def _days(days: Sequence[str]) -> str:
     """'mon–fri' for a run of consecutive days, else the list."""
     ordered = sorted(set(days), key=WEEKDAYS.index)
     first = WEEKDAYS.index(ordered[0])

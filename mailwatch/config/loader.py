@@ -320,7 +320,7 @@ def _is_model(value: Any) -> bool:
 def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     """`Imap | None` -> Imap."""
     if _is_model(annotation):
-        return annotation  # type: ignore[no-any-return]
+        return annotation
     return next((arg for arg in typing.get_args(annotation) if _is_model(arg)), None)
 
 

@@ -10,6 +10,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -24,6 +25,9 @@ from mailwatch.lab.account import Account, imap_login
 from mailwatch.pipeline.app import App
 from mailwatch.store import Store
 
+if TYPE_CHECKING:
+    from mailwatch.lab.mta import LocalMTA
+
 
 def _title(text: str) -> None:
     click.echo()
@@ -32,7 +36,7 @@ def _title(text: str) -> None:
 
 
 @contextlib.contextmanager
-def imap_server(root: Path) -> Iterator[tuple[object, str]]:
+def imap_server(root: Path) -> Iterator[tuple[Any, str]]:
     """A private Dovecot when installed, else the embedded pure-Python pymap."""
     from mailwatch.lab.dovecot import Dovecot
 
@@ -61,7 +65,7 @@ def run_demo(keep: Path | None) -> None:
     now = demo_moment(datetime.now(UTC))
     hints.use_config(base / "config.toml")  # the demo's hints name its own config
     with imap_server(base) as (server, label):
-        account: Account = server.account("sam")  # type: ignore[attr-defined]
+        account: Account = server.account("sam")
         with LocalMTA(local_mailboxes={OWNER[1]: (account, "INBOX")}) as mta:
             _run(base, server, label, account, mta, now)
     command = hints.command()
@@ -85,7 +89,9 @@ def _write_config(base: Path, account: Account, smtp_port: int) -> Path:
     return config
 
 
-def _run(base: Path, server: object, label: str, account: Account, mta, now: datetime) -> None:
+def _run(
+    base: Path, server: Any, label: str, account: Account, mta: LocalMTA, now: datetime
+) -> None:
     config = _write_config(base, account, mta.port)
     _title("mailwatch demo")
     click.echo(f"IMAP server: {label} on 127.0.0.1:{account.port}")
@@ -95,7 +101,7 @@ def _run(base: Path, server: object, label: str, account: Account, mta, now: dat
     for folder in ("INBOX", "Sent"):
         server.append_many(
             account,
-            folder,  # type: ignore[attr-defined]
+            folder,
             [(s.raw, s.when) for s in batch if s.folder == folder],
         )
     click.echo(f"Seeded a small agency mailbox: {len(batch)} messages, 3 clients.")
