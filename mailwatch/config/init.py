@@ -123,8 +123,13 @@ def _days(days: Sequence[str]) -> str:
 def _client_lines(settings: Settings) -> list[str]:
     count = len(settings.clients)
     if not count:
+        sample = settings.clients_dir / "example.toml.sample"
+        how = f" (copy {sample.name} to acme.toml, say, and edit it)" if sample.exists() else ""
         return [
-            _row("Clients", f"none yet: add one .toml file per client to {settings.clients_dir}")
+            _row(
+                "Clients",
+                f"none yet: add one .toml file per client to {settings.clients_dir}{how}",
+            )
         ]
     by_language: dict[str, list[str]] = defaultdict(list)
     for client_id, client in sorted(settings.clients.items()):

@@ -102,7 +102,7 @@ def test_summary_describes_the_configuration(tmp_path: Path) -> None:
 def test_summary_notes_an_empty_clients_folder(tmp_path: Path) -> None:
     init_directory(tmp_path)
     text = summary(load_settings(tmp_path / "config.toml"))
-    assert "none yet" in text
+    assert "none yet" in text and "copy example.toml.sample to acme.toml" in text
 
 
 def test_copying_the_sample_as_the_readme_says_makes_one_valid_client(tmp_path: Path) -> None:
