@@ -8,9 +8,10 @@ from pathlib import Path
 
 import click
 
+from mailwatch.cli import hints, show
 from mailwatch.cli import queue as queue_commands
-from mailwatch.cli import show
-from mailwatch.cli.runtime import Runtime, setup_logging
+from mailwatch.cli.runtime import Runtime, setup_logging, sync_finished
+from mailwatch.cli.safe import clean_block, clean_line
 from mailwatch.errors import MailwatchError
 from mailwatch.logs import redact
 
@@ -43,6 +44,8 @@ def cli(
 ) -> None:
     """Watch your client mailbox, draft calm follow-ups, send only what you approve."""
     default = "info" if ctx.invoked_subcommand == "run" else "warning"
+    given = ctx.get_parameter_source("config_path") == click.core.ParameterSource.COMMANDLINE
+    hints.use_config(config_path if given else None)
     setup_logging(log_level or default, log_json)
     ctx.obj = Runtime(config_path, now)
 
@@ -51,14 +54,17 @@ def cli(
 @click.argument("directory", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite files that already exist.")
 def init(directory: Path, force: bool) -> None:
-    """Write a commented config.toml and clients/example.toml into DIRECTORY."""
+    """Write a commented config.toml and clients/example.toml.sample into DIRECTORY."""
     from mailwatch.config.init import init_directory
 
     for path in init_directory(directory, force=force):
         click.echo(f"wrote {path}")
     click.echo(
-        f"\nNext: edit {directory / 'config.toml'} and the files in {directory / 'clients'},"
-        f" then run\n  mailwatch --config {directory / 'config.toml'} check-config"
+        f"\nNext: edit {directory / 'config.toml'} (your name, address, time zone and mail "
+        f"servers). Then write one file per client in {directory / 'clients'}: copy "
+        f"{directory / 'clients' / 'example.toml.sample'} to a name of your own ending in "
+        f".toml (acme.toml), and edit it. Then run\n"
+        f"  {hints.launcher()} --config {directory / 'config.toml'} check-config"
     )
 
 
@@ -74,6 +80,12 @@ def check_config(rt: Runtime, offline: bool) -> None:
     if not offline:
         check_servers(settings, echo=click.echo)
     click.echo(summary(settings))
+    for path in settings.ignored_client_files:
+        click.echo(
+            f"Warning: {path} is ignored: a file whose name starts with a dot is not read "
+            f"as a client (editors use such names). If it is a client, rename it to "
+            f"{path.name.lstrip('.') or 'client.toml'}."
+        )
     click.echo("\nThe configuration is valid.")
 
 
@@ -128,13 +140,15 @@ def status(rt: Runtime, as_json: bool, with_daemon: bool) -> None:
 
     with rt.app(readonly=True) as app:
         rows = app.statuses()
-        health = read_health(app.store.path)
+        health = read_health(rt.settings.store_path)
         if as_json:
             clients = [r.to_json() for r in rows]
             out: object = {"clients": clients, "daemon": health} if with_daemon else clients
             click.echo(json.dumps(out, indent=2))
             return
         show.status_table(app, rows)
+        if not sync_finished(app.store, app.settings):
+            show.never_synced(app, health, state_exists=rt.settings.store_path.exists())
         show.daemon_health(app, health)
 
 
@@ -211,15 +225,21 @@ def main() -> None:
         exc.show()
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
     except MailwatchError as exc:
-        click.echo(f"mailwatch: {redact(str(exc))}", err=True)
+        # Errors can quote a server's reply or a header: no control codes on the terminal.
+        click.echo(f"mailwatch: {hints.localize(clean_block(redact(str(exc))))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # an unexpected failure still reads as a sentence
         click.echo(
-            f"mailwatch: something unexpected went wrong: {redact(repr(exc))}.\n"
-            "Nothing was sent. Run again with --log-level debug to see more, and report it "
-            "if it repeats.",
+            hints.localize(
+                f"mailwatch: something unexpected went wrong: {clean_line(redact(repr(exc)))}.\n"
+                # Not "nothing was sent": send and tick may have sent drafts before failing.
+                "Drafts sent before this are recorded; one interrupted while sending is checked "
+                "at the next run and never sent twice. `mailwatch queue list --all` shows where "
+                "each draft stands. Run again with --log-level debug to see more, and report it "
+                "if it repeats."
+            ),
             err=True,
         )
         if "--log-level" in sys.argv and "debug" in sys.argv:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -53,13 +54,46 @@ class Runtime:
     @contextlib.contextmanager
     def app(self, *, readonly: bool = False) -> Iterator[App]:
         settings = self.settings
-        store = Store(settings.store_path, readonly=readonly)
-        app = App(settings, store, self.clock)
-        try:
-            yield app
-        finally:
-            app.close()
-            store.close()
+        with _open_store(settings.store_path, readonly) as store:
+            app = App(settings, store, self.clock)
+            try:
+                yield app
+            finally:
+                app.close()
+
+
+@contextlib.contextmanager
+def _open_store(path: Path, readonly: bool) -> Iterator[Store]:
+    """The state; for a read-only command before the first sync, an empty one.
+
+    Before any sync there is no state file, and nothing is wrong: status lists the
+    clients with empty rows and queue list has no drafts. The empty state lives in a
+    temporary folder, so the owner's folder is left exactly as it was.
+    """
+    if readonly and not path.exists():
+        with tempfile.TemporaryDirectory(prefix="mailwatch-empty-") as folder:
+            store = Store(Path(folder) / path.name)
+            store.readonly = True  # any write is refused, as for the real file
+            try:
+                yield store
+            finally:
+                store.close()
+        return
+    store = Store(path, readonly=readonly)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def sync_finished(store: Store, settings: Settings) -> bool:
+    """Has a sync ever finished reading INBOX into this state?
+
+    A first sync that failed (wrong password, server away) leaves a state file with
+    no folder cursor: the mailbox was never read, which is not an empty mailbox.
+    """
+    imap = settings.config.imap
+    return store.folder_state(imap.inbox if imap else "INBOX") is not None
 
 
 def setup_logging(level: str, json_lines: bool = False) -> None:

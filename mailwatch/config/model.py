@@ -18,6 +18,8 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
+    StrictBool,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -31,7 +33,24 @@ Language = Literal["en", "fr"]
 
 class _Strict(BaseModel):
     # Unknown keys are errors: a typo must not silently fall back to a default.
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # TOML allows nan and inf: no setting means either.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+# Every number has a range that makes sense for a person running a mailbox. Beyond
+# it, a value is a typo, and a huge one (1e23 days) would overflow date arithmetic
+# in every run after check-config had called it valid. The loader words the ranges.
+BusinessDays = Annotated[int, Field(ge=1, le=365)]  # a follow-up step
+CalendarDays = Annotated[int, Field(ge=1, le=365)]
+LookbackDays = Annotated[int, Field(ge=1, le=3650)]  # ten years
+FollowUpCount = Annotated[int, Field(ge=1, le=20)]
+ReplyHours = Annotated[float, Field(gt=0, le=720)]  # business hours: 80 working days
+TimeoutSeconds = Annotated[float, Field(gt=0, le=600)]  # ten minutes
+ProofWaitSeconds = Annotated[float, Field(ge=0, le=86400)]  # a day
+Money = Annotated[float, Field(ge=0, le=10_000_000)]
+Percent = Annotated[float, Field(ge=0, le=100)]
+TermDays = Annotated[int, Field(ge=0, le=365)]
+DayOfMonth = Annotated[int, Field(ge=1, le=28)]  # every month has it
 
 
 def check_timezone(value: str) -> str:
@@ -85,7 +104,8 @@ class Owner(_Strict):
     email: EmailAddress
     aliases: list[EmailAddress] = []
     business: str = ""
-    timezone: str = "UTC"
+    # Required: a guess (UTC) would put every business day and send window hours off.
+    timezone: str
     country: str = ""
     workdays: list[Weekday] = ["mon", "tue", "wed", "thu", "fri"]
     work_hours: list[str] = ["09:00", "18:00"]
@@ -142,8 +162,15 @@ class _Server(_Strict):
     username: str = ""
     password_env: str = ""
     password_command: str = ""
-    timeout_seconds: float = Field(default=30, gt=0)
+    timeout_seconds: TimeoutSeconds = 30
     ca_file: str = ""  # extra CA certificate (PEM) to trust, e.g. for a self-hosted server
+    # The file this section was read from, so that a password error found long after
+    # loading (at the first connection) names it. Set by Settings; not a setting.
+    _source_file: str = PrivateAttr(default="")
+
+    @property
+    def source_file(self) -> str:
+        return self._source_file
 
     # Field validators rather than one model validator: pydantic skips "after" model
     # validators when any field fails, which would hide these problems behind a typo
@@ -176,14 +203,14 @@ class Imap(_Server):
 
 class Smtp(_Server):
     port: int = Field(default=465, ge=1, le=65535)
-    save_to_sent: bool = True
+    save_to_sent: StrictBool = True
     # Envelope-only copy to the owner's own address. It is the server's proof that a
     # message was accepted, which lets a restarted mailwatch tell "sent before the
     # crash" from "never sent" and so never deliver twice.
-    bcc_self: bool = True
+    bcc_self: StrictBool = True
     # After a crash in the middle of a send, how long to look for that proof before
     # concluding the message never left (mail servers may take a moment to file it).
-    proof_wait_seconds: float = Field(default=300, ge=0)
+    proof_wait_seconds: ProofWaitSeconds = 300
 
 
 class StoreSection(_Strict):
@@ -201,21 +228,24 @@ class TemplatesSection(_Strict):
 class Schedule(_Strict):
     """How `mailwatch run` spaces its work (values under 10 s are for tests)."""
 
-    poll_seconds: int = Field(default=120, ge=1)  # Sent (and INBOX without IDLE)
-    idle: bool = True  # push on INBOX when the server offers IDLE
-    evaluate_minutes: float = Field(default=15, gt=0)  # rules also run after every change
-    send_seconds: int = Field(default=60, ge=1)  # approved drafts go out at least this often
-    stop_seconds: float = Field(default=30, gt=0)  # on SIGTERM, wait this long for a send
+    # Sent (and INBOX without IDLE), at most hourly
+    poll_seconds: int = Field(default=120, ge=1, le=3600)
+    idle: StrictBool = True  # push on INBOX when the server offers IDLE
+    # The rules also run after every change; at least daily.
+    evaluate_minutes: float = Field(default=15, gt=0, le=1440)
+    # Approved drafts go out at least this often.
+    send_seconds: int = Field(default=60, ge=1, le=3600)
+    stop_seconds: TimeoutSeconds = 30  # on SIGTERM, wait this long for a send
 
 
 class Rules(_Strict):
     """Playbook defaults; a client's [rules] table overrides any key."""
 
-    follow_up_days: list[int] = [3, 7, 14]
-    pause_after_silent_days: int = Field(default=14, ge=1)
-    pause_min_follow_ups: int = Field(default=2, ge=1)
-    reply_within_hours: float = Field(default=24, gt=0)
-    lookback_days: int = Field(default=30, ge=1)
+    follow_up_days: list[BusinessDays] = [3, 7, 14]
+    pause_after_silent_days: CalendarDays = 14
+    pause_min_follow_ups: FollowUpCount = 2
+    reply_within_hours: ReplyHours = 24
+    lookback_days: LookbackDays = 30
     send_window: list[str] = ["09:00", "18:00"]
     # Extra phrases that mark our own message as asking the client for something.
     request_phrases: list[str] = []
@@ -235,11 +265,11 @@ class Rules(_Strict):
 
 
 class RulesOverride(_Strict):
-    follow_up_days: list[int] | None = None
-    pause_after_silent_days: int | None = Field(default=None, ge=1)
-    pause_min_follow_ups: int | None = Field(default=None, ge=1)
-    reply_within_hours: float | None = Field(default=None, gt=0)
-    lookback_days: int | None = Field(default=None, ge=1)
+    follow_up_days: list[BusinessDays] | None = None
+    pause_after_silent_days: CalendarDays | None = None
+    pause_min_follow_ups: FollowUpCount | None = None
+    reply_within_hours: ReplyHours | None = None
+    lookback_days: LookbackDays | None = None
     send_window: list[str] | None = None
     request_phrases: list[str] | None = None
 
@@ -253,17 +283,17 @@ class RulesOverride(_Strict):
 class Contract(_Strict):
     """Billing terms (read by the billing rules that come next)."""
 
-    fee: float | None = Field(default=None, ge=0)
+    fee: Money | None = None
     currency: str = "EUR"
-    due_day: int = Field(default=1, ge=1, le=28)
-    payment_terms_days: int | None = Field(default=None, ge=0)
-    late_fee_percent: float | None = Field(default=None, ge=0, le=100)
-    notice_days: int = Field(default=30, ge=0)
-    deposit_percent: float = Field(default=50, ge=0, le=100)
+    due_day: DayOfMonth = 1
+    payment_terms_days: TermDays | None = None
+    late_fee_percent: Percent | None = None
+    notice_days: TermDays = 30
+    deposit_percent: Percent = 50
     channels: list[str] = []
-    posts_per_week: int | None = Field(default=None, ge=0)
-    revisions_per_month: int | None = Field(default=None, ge=0)
-    report_day: int = Field(default=5, ge=1, le=28)
+    posts_per_week: int | None = Field(default=None, ge=0, le=200)
+    revisions_per_month: int | None = Field(default=None, ge=0, le=100)
+    report_day: DayOfMonth = 5
 
 
 class Client(_Strict):
@@ -278,7 +308,7 @@ class Client(_Strict):
     formality: Literal["vous", "tu"] = "vous"
     rules: RulesOverride = RulesOverride()
     contract: Contract = Contract()
-    addons: dict[str, Annotated[float, Field(ge=0)]] = {}  # add-on name -> price
+    addons: dict[str, Money] = {}  # add-on name -> price
 
     @field_validator("timezone")
     @classmethod
@@ -335,6 +365,11 @@ class Settings:
         self.path = path
         self.base_dir = path.parent
         self._rules: dict[str, Rules] = {}
+        # Files ignored in the clients folder (dot files), for check-config to mention.
+        self.ignored_client_files: list[Path] = []
+        for server in (config.imap, config.smtp):
+            if server is not None:
+                server._source_file = str(path)
 
     @property
     def owner(self) -> Owner:

@@ -20,6 +20,7 @@ from mailwatch.errors import ConfigError, Problem
 from mailwatch.logs import register_secret
 
 COMMAND_TIMEOUT_SECONDS = 15.0
+# Named only when a server section is used without Settings (which records its file).
 DEFAULT_FILE = "config.toml"
 
 # What a shell accepts as a variable name. Anything else in password_env is most
@@ -27,10 +28,9 @@ DEFAULT_FILE = "config.toml"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def source_problems(
-    server: Imap | Smtp, *, section: str, file: str = DEFAULT_FILE
-) -> list[Problem]:
+def source_problems(server: Imap | Smtp, *, section: str, file: str = "") -> list[Problem]:
     """What is wrong with how the password is to be found, without fetching it."""
+    file = file or server.source_file or DEFAULT_FILE
     if not server.username:
         return []  # no login, so no password needed
     if server.password_env:
@@ -50,12 +50,13 @@ def source_problems(
     ]
 
 
-def resolve_password(server: Imap | Smtp, *, section: str, file: str = DEFAULT_FILE) -> str:
+def resolve_password(server: Imap | Smtp, *, section: str, file: str = "") -> str:
     """The password for `server` ("" when it needs no login); ConfigError if unavailable.
 
     `section` is "imap" or "smtp", used to name the key at fault; `file` names the
-    configuration file in the error.
+    configuration file in the error (by default the file the section was read from).
     """
+    file = file or server.source_file or DEFAULT_FILE
     problems = source_problems(server, section=section, file=file)
     if problems:
         raise ConfigError(problems)

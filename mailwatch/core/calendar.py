@@ -118,9 +118,15 @@ class BusinessCalendar:
         return total.total_seconds() / 3600
 
     def in_window(self, moment: datetime, timezone: str, window: tuple[time, time]) -> bool:
-        """Is `moment` inside `window` in `timezone`, on one of our working days?"""
+        """Is `moment` inside `window` in `timezone`, on one of our working days?
+
+        Never on one of our public holidays: neither on the client's calendar date
+        nor on ours (a client far west is still on the eve when our holiday begins).
+        """
         local = moment.astimezone(ZoneInfo(timezone))
         if local.weekday() not in self.workdays:
+            return False
+        if self._is_holiday(local.date()) or self._is_holiday(self.local(moment).date()):
             return False
         return window[0] <= local.time().replace(tzinfo=None) < window[1]
 
@@ -133,9 +139,10 @@ class BusinessCalendar:
         zone = ZoneInfo(timezone)
         local = moment.astimezone(zone)
         day = local.date()
-        for _ in range(15):
+        # A month covers any run of weekends and holidays a validated config can make.
+        for _ in range(31):
             candidate = datetime.combine(day, window[0], tzinfo=zone)
-            if candidate >= local and candidate.weekday() in self.workdays:
+            if candidate >= local and self.in_window(candidate, timezone, window):
                 return candidate
             day += timedelta(days=1)
         return moment  # no working day at all: cannot happen with a validated config

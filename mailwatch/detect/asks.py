@@ -139,8 +139,9 @@ _QUESTION_PHRASES = (
 )
 # Of those, the ones that ask only as a question: "Any feedback on the draft?" asks,
 # "Any feedback is welcome" does not.
-_ONLY_AS_QUESTIONS = ("any news", "any update", "any updates", "any feedback", "any thoughts")
-_ONLY_AS_QUESTIONS += ("des nouvelles",)
+_ONLY_AS_QUESTIONS: tuple[str, ...] = (
+    *("any news", "any update", "any updates", "any feedback", "any thoughts", "des nouvelles"),
+)
 # Weak verbs: they ask unless the sentence is a conditional courtesy ("let me know if
 # you have any questions").
 _WEAK_PHRASES = (

@@ -1099,8 +1099,8 @@ def _day(s: _Sentence) -> str | None:
         if bare_number and not re.search(r"\b(?:works?|marche|pour|for|retient|do|say)\b", s.low):
             continue
         return phrase
-    m = _TIME_RX.search(s.low)
-    return s.original(m.start(), m.end()).strip() if m else None
+    found = _TIME_RX.search(s.low)
+    return s.original(found.start(), found.end()).strip() if found else None
 
 
 def _choice_phrase(s: _Sentence, m: re.Match[str]) -> str:

@@ -17,10 +17,10 @@ from babel.dates import format_date
 from jinja2 import ChoiceLoader, FileSystemLoader, StrictUndefined, TemplateError, TemplateNotFound
 from jinja2.sandbox import SandboxedEnvironment
 
-from mailwatch import PROJECT_ROOT
 from mailwatch.errors import MailwatchError
+from mailwatch.resources import resource_path
 
-BUILTIN_TEMPLATES = PROJECT_ROOT / "templates"
+BUILTIN_TEMPLATES = resource_path("templates")  # in the wheel, or the source folder
 
 _DAY_FORMAT = {"en": "EEEE d MMMM", "fr": "EEEE d MMMM"}
 

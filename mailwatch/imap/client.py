@@ -24,16 +24,11 @@ from mailwatch.imap import fastfetch, structure
 from mailwatch.imap.base import Attachment, FetchedMessage, FolderStatus
 from mailwatch.logs import redact
 from mailwatch.parse.fields import HEADER_FIELDS
+from mailwatch.tls import tls_context
 
 log = logging.getLogger("mailwatch.imap")
 
 _HEADER_ITEM = ("BODY.PEEK[HEADER.FIELDS (" + " ".join(HEADER_FIELDS).upper() + ")]").encode()
-
-
-def tls_context(ca_file: str = "") -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=ca_file or None)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
 
 
 def _find_item(data: dict[bytes, object], prefix: bytes) -> bytes:

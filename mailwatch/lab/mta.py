@@ -485,7 +485,9 @@ async def _maybe_await(value: Any) -> Any:
 
 async def _drop(server: SMTP) -> str:
     """Abort the connection like a network failure; aiosmtpd then cancels this task."""
-    if server.transport is not None:
+    if isinstance(server.transport, asyncio.Transport):
         server.transport.abort()
+    elif server.transport is not None:
+        server.transport.close()
     await asyncio.sleep(3600)  # cancelled by connection_lost()
     return "421 4.4.2 connection dropped"  # not reached

@@ -43,7 +43,7 @@ def due_step(ctx: ClientContext, episode: Episode) -> tuple[int, int] | None:
 
 class FollowUp:
     name = "follow_up"
-    kinds = (KIND,)
+    kinds: tuple[str, ...] = (KIND,)
 
     def propose(self, ctx: ClientContext) -> Iterator[Proposal]:
         total = len(ctx.rules.follow_up_days)

@@ -86,7 +86,7 @@ def overdue(ctx: ClientContext) -> list[tuple[Thread, Message, datetime]]:
 
 class OwnerReply:
     name = "owner_reply"
-    kinds = (KIND,)
+    kinds: tuple[str, ...] = (KIND,)
 
     def propose(self, ctx: ClientContext) -> Iterator[Proposal | Attention]:
         for thread, message, due in overdue(ctx):

@@ -47,7 +47,7 @@ def is_silent(ctx: ClientContext, episode: Episode) -> bool:
 
 class PauseNotice:
     name = "pause_notice"
-    kinds = (KIND,)
+    kinds: tuple[str, ...] = (KIND,)
 
     def propose(self, ctx: ClientContext) -> Iterator[Proposal]:
         for episode in ctx.episodes:

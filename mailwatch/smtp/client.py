@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import inspect
 import logging
+import socket
 from collections.abc import Sequence
 
 import aiosmtplib
 
 from mailwatch.config.model import Smtp, is_loopback
-from mailwatch.errors import AuthenticationFailed, UsageError
-from mailwatch.imap.client import tls_context
+from mailwatch.errors import AuthenticationFailed, ConnectionFailed, UsageError
 from mailwatch.smtp.base import (
     BeforeData,
     Delivery,
@@ -23,6 +23,7 @@ from mailwatch.smtp.base import (
     PermanentFailure,
     TemporaryFailure,
 )
+from mailwatch.tls import tls_context
 
 log = logging.getLogger("mailwatch.smtp")
 
@@ -64,7 +65,8 @@ class SmtpOutbox:
         try:
             await smtp.connect()
         except (aiosmtplib.SMTPException, OSError) as exc:
-            raise TemporaryFailure(f"cannot connect to {where}: {exc}") from exc
+            # No server spoke, so this is not "the server asked to try again later".
+            raise _connect_failure(self.config.host, where, exc) from exc
         if self.config.username:
             try:
                 await smtp.login(self.config.username, self._password)
@@ -143,6 +145,30 @@ class SmtpOutbox:
             ) from exc
         log.info("delivered to %s (%d refused)", ", ".join(accepted), len(refused))
         return Delivery(tuple(accepted), refused)
+
+
+def _connect_failure(host: str, where: str, exc: BaseException) -> ConnectionFailed:
+    """Why no connection was made, in words: the name unknown (DNS), or the server away."""
+    cause: BaseException | None = exc
+    while cause is not None and not isinstance(cause, socket.gaierror):
+        cause = cause.__cause__ or cause.__context__
+    if isinstance(cause, socket.gaierror):
+        return ConnectionFailed(
+            f"Cannot find the server {host} (DNS): {cause.strerror or cause}.",
+            "Check [smtp] host for a typo, and that this computer is online.",
+        )
+    if isinstance(exc, aiosmtplib.SMTPResponseException):  # it answered, but refused us
+        detail = _reply(exc.code, exc.message)
+    elif isinstance(exc.__cause__ or exc, ConnectionRefusedError):
+        detail = "the connection was refused (nothing listens on that port)"
+    elif isinstance(exc, aiosmtplib.SMTPConnectTimeoutError | TimeoutError):
+        detail = "no answer in time"
+    else:
+        detail = str(exc.__cause__ or exc)
+    return ConnectionFailed(
+        f"Cannot connect to the SMTP server {where}: {detail}.",
+        "Check [smtp] host, port and security; mailwatch tries again later by itself.",
+    )
 
 
 def _failure(
