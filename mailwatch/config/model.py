@@ -249,6 +249,8 @@ class Rules(_Strict):
     send_window: list[str] = ["09:00", "18:00"]
     # Extra phrases that mark our own message as asking the client for something.
     request_phrases: list[str] = []
+    # Extra words that mark our own message as the monthly report ("monthly recap").
+    report_patterns: list[str] = []
 
     _window = field_validator("send_window")(check_window)
 
@@ -272,6 +274,7 @@ class RulesOverride(_Strict):
     lookback_days: LookbackDays | None = None
     send_window: list[str] | None = None
     request_phrases: list[str] | None = None
+    report_patterns: list[str] | None = None
 
     @model_validator(mode="after")
     def _valid_as_rules(self) -> RulesOverride:
@@ -280,8 +283,33 @@ class RulesOverride(_Strict):
         return self
 
 
+class Billing(_Strict):
+    """The payment reminder ladder (playbook defaults); a client's [billing] table
+    overrides any figure."""
+
+    invoice_lead_days: TermDays = 7  # remind the owner to invoice this long before due
+    reminder_every_days: CalendarDays = 7  # never two billing mails closer than this
+    pause_after_days: CalendarDays = 14  # overdue this long, no word: pause the work
+    final_after_reminders: FollowUpCount = 2  # then a final notice instead of another
+    hold_days: CalendarDays = 5  # business days a "I've paid" holds the ladder
+    # Your own wording for invoices ("note d'honoraires") or number prefixes ("SMM-").
+    invoice_patterns: list[str] = []
+    # Payment processors and banks, besides the built-in list: addresses or domains.
+    payment_senders: list[str] = []
+    # Invoicing tools that copy you their invoices, besides the built-in list.
+    tool_senders: list[str] = []
+
+
+class BillingOverride(_Strict):
+    invoice_lead_days: TermDays | None = None
+    reminder_every_days: CalendarDays | None = None
+    pause_after_days: CalendarDays | None = None
+    final_after_reminders: FollowUpCount | None = None
+    hold_days: CalendarDays | None = None
+
+
 class Contract(_Strict):
-    """Billing terms (read by the billing rules that come next)."""
+    """Billing terms and the package: read by the billing and scope rules."""
 
     fee: Money | None = None
     currency: str = "EUR"
@@ -294,6 +322,8 @@ class Contract(_Strict):
     posts_per_week: int | None = Field(default=None, ge=0, le=200)
     revisions_per_month: int | None = Field(default=None, ge=0, le=100)
     report_day: DayOfMonth = 5
+    # How to pay, as the reminders should say it: an IBAN, a payment link...
+    payment_instructions: str = Field(default="", max_length=500)
 
 
 class Client(_Strict):
@@ -307,6 +337,7 @@ class Client(_Strict):
     # French drafts: "vous" (vouvoiement, the default) or "tu".
     formality: Literal["vous", "tu"] = "vous"
     rules: RulesOverride = RulesOverride()
+    billing: BillingOverride = BillingOverride()
     contract: Contract = Contract()
     addons: dict[str, Money] = {}  # add-on name -> price
 
@@ -354,6 +385,7 @@ class Config(_Strict):
     templates: TemplatesSection = TemplatesSection()
     schedule: Schedule = Schedule()
     rules: Rules = Rules()
+    billing: Billing = Billing()
 
 
 class Settings:
@@ -399,6 +431,11 @@ class Settings:
             override = self.clients[client_id].rules.model_dump(exclude_none=True)
             merged = self._rules[client_id] = base.model_copy(update=override) if override else base
         return merged
+
+    def billing_for(self, client_id: str) -> Billing:
+        override = self.clients[client_id].billing.model_dump(exclude_none=True)
+        base = self.config.billing
+        return base.model_copy(update=override) if override else base
 
     def timezone_for(self, client_id: str) -> str:
         return self.clients[client_id].timezone or self.owner.timezone

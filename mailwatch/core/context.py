@@ -6,9 +6,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
+from typing import TYPE_CHECKING
 
-from mailwatch.config.model import Contract, Rules
+from mailwatch.config.model import Billing, Contract, Rules
 from mailwatch.core.calendar import BusinessCalendar
+
+if TYPE_CHECKING:
+    from mailwatch.core.billing import Invoice, ProbablePayment
 from mailwatch.core.conversation import Episode, waiting_on_client
 from mailwatch.core.model import DraftView
 from mailwatch.core.threads import Thread
@@ -34,6 +38,9 @@ class ClientContext:
     # The owner cleared this client's hold (`mailwatch clear`): flags older than this
     # are settled.
     cleared_at: datetime | None = None
+    billing: Billing = field(default_factory=Billing)
+    invoices: tuple[Invoice, ...] = ()
+    probable_payments: tuple[ProbablePayment, ...] = ()
 
     @property
     def lookback(self) -> timedelta:

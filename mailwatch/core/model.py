@@ -65,6 +65,7 @@ class DraftView:
     rank: int = 0
     slot: str = ""
     meta: Mapping[str, Any] = field(default_factory=dict)  # rule-specific facts
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)

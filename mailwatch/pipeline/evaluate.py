@@ -77,6 +77,7 @@ def draft_view(doc: dict[str, Any]) -> DraftView:
         rank=rank,
         slot=doc.get("slot") or "",
         meta=doc.get("meta") or {},
+        subject=doc.get("subject") or "",
     )
 
 

@@ -10,10 +10,13 @@ evidence codes (drafts/evidence.py). Nothing else changes.
 from mailwatch.core.rule import Rule
 from mailwatch.rules.abuse import AbusiveMail
 from mailwatch.rules.follow_up import FollowUp
+from mailwatch.rules.invoicing import Invoicing
 from mailwatch.rules.new_address import NewAddress
 from mailwatch.rules.owner_reply import OwnerReply
 from mailwatch.rules.pause_notice import PauseNotice
+from mailwatch.rules.payment_ladder import PaymentLadder
 from mailwatch.rules.report_day import ReportDay
+from mailwatch.rules.resume_notice import ResumeNotice
 
 RULES: tuple[Rule, ...] = (
     AbusiveMail(),
@@ -22,6 +25,9 @@ RULES: tuple[Rule, ...] = (
     OwnerReply(),
     NewAddress(),
     ReportDay(),
+    PaymentLadder(),
+    ResumeNotice(),
+    Invoicing(),
 )
 
 __all__ = ["RULES"]

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from typing import Any
 
+from mailwatch.core import billing
 from mailwatch.core.context import ClientContext
 from mailwatch.core.conversation import Episode
 from mailwatch.core.model import DraftView, Evidence
@@ -46,6 +47,8 @@ class FollowUp:
     kinds: tuple[str, ...] = (KIND,)
 
     def propose(self, ctx: ClientContext) -> Iterator[Proposal]:
+        if billing.state(ctx) in ("paused", "final"):
+            return  # the payment notice said work stopped: no nudges about the work
         total = len(ctx.rules.follow_up_days)
         for episode in ctx.episodes:
             found = due_step(ctx, episode)

@@ -12,6 +12,7 @@ from collections.abc import Iterator, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from mailwatch.core import billing
 from mailwatch.core.context import ClientContext
 from mailwatch.core.conversation import Episode
 from mailwatch.core.model import DraftView, Evidence, RecordEvent
@@ -50,6 +51,8 @@ class PauseNotice:
     kinds: tuple[str, ...] = (KIND,)
 
     def propose(self, ctx: ClientContext) -> Iterator[Proposal]:
+        if billing.state(ctx) in ("paused", "final"):
+            return  # the payment notice said work stopped: no nudges about the work
         for episode in ctx.episodes:
             if not is_silent(ctx, episode):
                 continue
