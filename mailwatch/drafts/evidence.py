@@ -8,7 +8,7 @@ function per reason code; a code nobody words yet still reads as a sentence.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -23,12 +23,15 @@ class Words:
     def __init__(self, timezone: str) -> None:
         self.zone = ZoneInfo(timezone)
 
-    def day(self, value: datetime | str | None) -> str:
-        """'Tue 03 Nov'."""
+    def day(self, value: datetime | date | str | None) -> str:
+        """'Tue 03 Nov' (a datetime in the owner's zone; a date as it is)."""
         if value is None:
             return "?"
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-        return f"{moment.astimezone(self.zone):%a %d %b}"
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        if isinstance(value, datetime):
+            return f"{value.astimezone(self.zone):%a %d %b}"
+        return f"{value:%a %d %b}"
 
     def when(self, value: datetime | str | None) -> str:
         """'Tue 03 Nov 09:12'."""
@@ -146,7 +149,87 @@ def _new_address(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
     )
 
 
+def _numbers(f: Mapping[str, Any]) -> str:
+    numbers = list(f.get("invoices") or [])
+    return ", ".join(numbers) if numbers else "the invoice"
+
+
+def _billing_due(label: str) -> Callable[[Mapping[str, Any], Words], str]:
+    def wording(f: Mapping[str, Any], w: Words) -> str:
+        plural = len(f.get("invoices") or []) > 1
+        invoices = "Invoices" if plural else "Invoice"
+        sent = int(f.get("mails_sent") or 0)
+        already = f" ({w.plural(sent, 'reminder')} already sent)" if sent else ""
+        return (
+            f"{invoices} {_numbers(f)} of {f['client_name']}, {f['total_due']} "
+            f"{f['currency']} in all, {'are' if plural else 'is'} {f['days_overdue']} days "
+            f"overdue (due {w.day(f['oldest_due_on'])}){already}: {label} is due."
+        )
+
+    return wording
+
+
+def _resume_due(f: Mapping[str, Any], w: Words) -> str:
+    return (
+        f"{f['client_name']} paid {_numbers(f)} on {w.day(f['paid_on'])}: their work was "
+        "paused for it, so a note that it resumes is due."
+    )
+
+
+def _payment_claimed(f: Mapping[str, Any], w: Words) -> str:
+    return (
+        f"{f['client_name']} says they have paid {_numbers(f)}: "
+        f'"{f.get("sentence") or ""}". Reminders wait until {w.day(f["until"])}; confirm '
+        "it with `mailwatch invoice paid` when the money is there."
+    )
+
+
+def _payment_claimed_hold(f: Mapping[str, Any], w: Words) -> str:
+    return f"{f['client_name']} says they have paid: reminders wait until {w.day(f['until'])}."
+
+
+def _invoices_paid(f: Mapping[str, Any], w: Words) -> str:
+    return f"{_numbers(f)} paid (or cancelled): no reminder needed."
+
+
+def _invoices_changed(f: Mapping[str, Any], w: Words) -> str:
+    parts = []
+    if f.get("paid"):
+        parts.append(f"{', '.join(f['paid'])} paid")
+    if f.get("new"):
+        parts.append(f"{', '.join(f['new'])} now overdue too")
+    return "The invoices changed (" + "; ".join(parts) + "): a new reminder replaces it."
+
+
+def _invoice_not_sent(f: Mapping[str, Any], w: Words) -> str:
+    return (
+        f"No invoice to {f['client_name']} is on record for the payment due on "
+        f"{w.day(f['due'])} ({f['fee']} {f['currency']}): send it, or record it with "
+        "`mailwatch invoice add`."
+    )
+
+
+def _probable_payment(f: Mapping[str, Any], w: Words) -> str:
+    payer = f" from {f['payer']}" if f.get("payer") else ""
+    open_ = ", ".join(f.get("open") or []) or "no open invoice"
+    return (
+        f"A payment of {f['amount']} {f.get('currency', '')}{payer} probably comes from "
+        f"{f['client_name']} (open: {open_}); it names no invoice. Confirm it with "
+        "`mailwatch invoice paid`."
+    )
+
+
 _WORDINGS: dict[str, Callable[..., str]] = {
+    "payment_reminder_due": _billing_due("a payment reminder"),
+    "payment_pause_notice_due": _billing_due("a notice that work pauses until payment"),
+    "final_notice_due": _billing_due("a final notice"),
+    "resume_due": _resume_due,
+    "payment_claimed": _payment_claimed,
+    "payment_claimed_hold": _payment_claimed_hold,
+    "invoices_paid": _invoices_paid,
+    "invoices_changed": _invoices_changed,
+    "invoice_not_sent": _invoice_not_sent,
+    "probable_payment": _probable_payment,
     "owner_overdue": _owner_overdue,
     "holding_reply_due": _holding_reply_due,
     "owner_answered": _owner_answered,

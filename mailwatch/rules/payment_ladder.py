@@ -60,11 +60,12 @@ def _next_step(ctx: ClientContext, late: list[Invoice]) -> tuple[str, int, datet
     )
     spacing = sent[-1].at + timedelta(days=settings.reminder_every_days) if sent else first_due
     pause_at = billing.start_of(ctx, oldest.due_on + timedelta(days=settings.pause_after_days))
-    if reminders >= settings.final_after_reminders:
-        return FINAL, 0, spacing
     silent_since_due = billing.client_words_since(ctx, billing.start_of(ctx, oldest.due_on)) is None
+    # The pause notice comes first when both are due: work stops before the last word.
     if PAUSE not in kinds and silent_since_due and ctx.now >= pause_at:
         return PAUSE, 0, max(spacing, pause_at)
+    if reminders >= settings.final_after_reminders:
+        return FINAL, 0, spacing
     return REMINDER, reminders + 1, spacing
 
 

@@ -88,7 +88,7 @@ def ctx(
         timezone="America/New_York",
         primary_email="jane@acme.test",
         rules=Rules(**(rules or {})),
-        contract=Contract(),
+        contract=extra.pop("contract", Contract()),
         calendar=cal or calendar(),
         threads=tuple(build_threads(messages)),
         drafts=drafts,
