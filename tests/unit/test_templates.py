@@ -80,7 +80,10 @@ def _unquoted(text: str) -> str:
 @pytest.mark.parametrize(("kind", "language", "n"), CASES)
 def test_every_sample_reads_as_a_letter(renderer, kind, language, n):
     context = _context(kind, language, n)
-    text = _render(renderer, kind, language, n)
+    _assert_letter(_render(renderer, kind, language, n), kind, language, context)
+
+
+def _assert_letter(text: str, kind: str, language: str, context: dict) -> None:
     lines = text.splitlines()
     name = context["contact_name"]
     hello = {"en": f"Hi {name}," if name else "Hello,", "fr": f"Bonjour {name},".replace(" ,", ",")}
@@ -101,7 +104,10 @@ def test_every_sample_reads_as_a_letter(renderer, kind, language, n):
 @pytest.mark.parametrize(("kind", "n"), FRENCH)
 @pytest.mark.parametrize("formality", ["vous", "tu"])
 def test_french_typography(renderer, kind, n, formality):
-    text = _render(renderer, kind, "fr", n, formality=formality)
+    _assert_french(_render(renderer, kind, "fr", n, formality=formality))
+
+
+def _assert_french(text: str) -> None:
     # A non-breaking space before ; : ? ! that end a word (not in "https://" or "?lang").
     assert not re.search(r"[^\u00a0\u202f]([;:?!])(?=\s|$)", text), text
     assert not re.search(r"«[^\u00a0]|[^\u00a0]»", text), text
@@ -127,6 +133,42 @@ def test_tu_and_vous_are_two_letters(renderer, kind, n):
     assert tu != vous
     assert not re.search(r"\b(vous|votre|vos)\b", tu, re.IGNORECASE), tu
     assert not re.search(r"\b(tu|ton|ta|tes|toi|te)\b", vous, re.IGNORECASE), vous
+
+
+EDGES = [
+    # the last step of a two-step ladder takes the firm wording; a middle step of five
+    ("follow_up", 0, {"step": 2, "total_steps": 2}, "I haven't heard back yet"),
+    ("follow_up", 0, {"step": 3, "total_steps": 5, "ask_what": "other"}, "following up"),
+    ("follow_up", 0, {"asked_by": datetime(2026, 11, 6, 23, 30, tzinfo=UTC)}, "Saturday 7"),
+    (
+        "payment_reminder",
+        2,
+        {"invoices": [{**SAMPLES["payment_reminder"][0]["invoices"][0], "amount_paid": None}]},
+        "",
+    ),
+    ("payment_reminder", 2, {"late_fee_percent": None}, "one-time late fee of €105.00"),
+    ("payment_reminder", 2, {"late_fee": None}, "late fee of 15% of the amount due applies"),
+    ("final_notice", 0, {"reminder_dates": []}, "I have sent you reminders, and"),
+    ("confirmation", 0, {"sentence": ""}, "Thank you for your message.\n"),
+    ("confirmation", 8, {"sentence": ""}, "A monthly newsletter."),
+    ("confirmation", 5, {"revision_round": None, "revisions_allowed": None}, "round: €60.00."),
+    ("confirmation", 0, {"verdict": "addon", "price": 150.0, "per": None}, "€150.00."),
+    ("scope_note", 0, {"package": {}}, "is not part of your current package.\n"),
+    ("holding_reply", 0, {"primary_email": ""}, "Email remains"),
+    ("delay", 0, {"reason": "  "}, "to deliver the December content calendar. I'm"),
+]
+
+
+@pytest.mark.parametrize(("kind", "n", "change", "expected"), EDGES)
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_edge_contexts_still_read_well(renderer, kind, n, change, expected, language):
+    context = _context(kind, language, n, **change)
+    text = renderer.render(language, kind, context, timezone=PARIS)
+    _assert_letter(text, kind, language, context)
+    if language == "en":
+        assert expected in text, text
+    else:
+        _assert_french(text)
 
 
 def test_english_ignores_formality(renderer):
