@@ -46,6 +46,7 @@ from jinja2 import (
     TemplateError,
     TemplateNotFound,
     TemplateSyntaxError,
+    UndefinedError,
 )
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -131,7 +132,7 @@ class Renderer:
             text = template.render({**OPTIONAL_CONTEXT, **helpers.functions(), **context})
         except Exception as exc:  # a user's template can fail in any way (1 + "a")
             file, line = _where(exc)
-            why = str(exc) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
+            why = _why(exc)
             detail = f"{why}{_at(file, line)}"
             raise TemplateProblem(
                 f"The template {name} could not be filled in: {detail}.", "", file, line, detail
@@ -259,6 +260,15 @@ def _where(exc: BaseException) -> tuple[str, int]:
             found = (tb.tb_frame.f_code.co_filename, tb.tb_lineno)
         tb = tb.tb_next
     return found
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, UndefinedError):
+        name = re.fullmatch(r"'(\w+)' is undefined", str(exc))
+        if name:  # the usual mistake: a misspelt or unknown variable
+            return f"there is no variable '{name.group(1)}' in this draft (a typo?)"
+        return str(exc)
+    return str(exc) if isinstance(exc, TemplateError) else f"{type(exc).__name__}: {exc}"
 
 
 def _at(file: str, line: int) -> str:

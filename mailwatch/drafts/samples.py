@@ -751,16 +751,24 @@ def check_templates(renderer: Any, timezone: str = "Europe/Paris") -> list[Probl
                     found.setdefault((file, exc.detail), []).append(f"{kind}/{language}")
                     break  # one problem per template is enough
     return [
-        Problem(file, ", ".join(kinds), what, _fix(renderer, Path(file)))
+        Problem(file, _which(kinds), what, _fix(renderer, Path(file)))
         for (file, what), kinds in found.items()
     ]
+
+
+def _which(kinds: list[str]) -> str:
+    """ "follow_up/en, delay/en", or "every en draft" when a partial breaks them all."""
+    languages = {k.split("/")[1] for k in kinds}
+    if len(languages) == 1 and len(kinds) == len(SAMPLES):
+        return f"every {languages.pop()} draft"
+    return ", ".join(kinds)
 
 
 def _fix(renderer: Any, file: Path) -> str:
     user_dir = getattr(renderer, "user_dir", None)
     if user_dir is not None and file.is_relative_to(user_dir):
         return (
-            "fix it (the built-in file of the same name lists its variables at the top),"
-            " or delete it to use the built-in one"
+            "fix it, or delete it to use the built-in one; the built-in file of the same"
+            " name lists the variables it can use"
         )
     return "a built-in template is broken: reinstall mailwatch, or report it"
