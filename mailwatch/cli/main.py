@@ -75,8 +75,15 @@ def check_config(rt: Runtime, offline: bool) -> None:
     """Check the configuration; unless --offline, log in to IMAP and SMTP too."""
     from mailwatch.cli.checks import check_servers
     from mailwatch.config.init import summary
+    from mailwatch.drafts.render import Renderer
+    from mailwatch.drafts.samples import check_templates
+    from mailwatch.errors import ConfigError
 
     settings = rt.settings
+    # Fill every template with sample data: a broken one is caught here, not in a draft.
+    problems = check_templates(Renderer(settings.template_dir))
+    if problems:
+        raise ConfigError(problems)
     if not offline:
         check_servers(settings, echo=click.echo)
     click.echo(summary(settings))

@@ -270,7 +270,7 @@ def test_french_client_gets_a_french_draft(world):
     created, _ = world.tick(THURSDAY_NY_MORNING)
     body = world.store.draft(created[0])["body"]
     assert body.startswith("Bonjour,")
-    assert "lundi 2 novembre" in body and "« Visuels de Noël »" in body
+    assert "lundi 2 novembre" in body and "«\u00a0Visuels de Noël\u00a0»" in body
     assert "Bien cordialement" in body
 
 
