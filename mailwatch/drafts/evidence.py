@@ -219,6 +219,21 @@ def _probable_payment(f: Mapping[str, Any], w: Words) -> str:
     )
 
 
+def _confirmation_due(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
+    what = {"scope": "asked for", "revision": "asked to change", "decision": "decided"}.get(
+        str(f.get("request_kind")), "wrote"
+    )
+    verdict = {
+        "included": "included in the package",
+        "addon": f"the add-on {f.get('addon')} at {f.get('price')} {f.get('currency')}",
+        "quote": "not in the package or the add-on list: fill in a price",
+    }.get(str(f.get("verdict")), "")
+    return (
+        f'{f["client_name"]} {what} on {w.day(e.message_date)}: "{f.get("sentence")}" '
+        f"({f.get('request')}; {verdict}). Confirm it in writing."
+    )
+
+
 _WORDINGS: dict[str, Callable[..., str]] = {
     "payment_reminder_due": _billing_due("a payment reminder"),
     "payment_pause_notice_due": _billing_due("a notice that work pauses until payment"),
@@ -244,6 +259,7 @@ _WORDINGS: dict[str, Callable[..., str]] = {
 }
 # Wordings that also read the evidence's own message date.
 _WITH_EVIDENCE: dict[str, Callable[..., str]] = {
+    "confirmation_due": _confirmation_due,
     "client_replied": _client_replied,
     "client_wrote_elsewhere": _client_wrote_elsewhere,
     "abusive_mail": _abusive_mail,

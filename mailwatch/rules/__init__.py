@@ -9,6 +9,7 @@ evidence codes (drafts/evidence.py). Nothing else changes.
 
 from mailwatch.core.rule import Rule
 from mailwatch.rules.abuse import AbusiveMail
+from mailwatch.rules.confirmation import Confirmation
 from mailwatch.rules.follow_up import FollowUp
 from mailwatch.rules.invoicing import Invoicing
 from mailwatch.rules.new_address import NewAddress
@@ -22,6 +23,7 @@ RULES: tuple[Rule, ...] = (
     AbusiveMail(),
     PauseNotice(),
     FollowUp(),
+    Confirmation(),  # before OwnerReply: a confirmation answers the client
     OwnerReply(),
     NewAddress(),
     ReportDay(),
