@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,6 +40,16 @@ class Words:
             return "?"
         moment = datetime.fromisoformat(value) if isinstance(value, str) else value
         return f"{moment.astimezone(self.zone):%a %d %b %H:%M}"
+
+    @staticmethod
+    def money(amount: Any, currency: str | None) -> str:
+        """'€1,200.00' (the owner reads these, in English)."""
+        from babel.numbers import format_currency
+
+        try:
+            return str(format_currency(Decimal(str(amount)), currency or "EUR", locale="en"))
+        except (ArithmeticError, ValueError):
+            return f"{amount} {currency or ''}".strip()
 
     @staticmethod
     def plural(count: int, word: str, plural: str | None = None) -> str:
@@ -161,8 +172,9 @@ def _billing_due(label: str) -> Callable[[Mapping[str, Any], Words], str]:
         sent = int(f.get("mails_sent") or 0)
         already = f" ({w.plural(sent, 'reminder')} already sent)" if sent else ""
         return (
-            f"{invoices} {_numbers(f)} of {f['client_name']}, {f['total_due']} "
-            f"{f['currency']} in all, {'are' if plural else 'is'} {f['days_overdue']} days "
+            f"{invoices} {_numbers(f)} of {f['client_name']}, "
+            f"{w.money(f['total_due'], f['currency'])} in all, "
+            f"{'are' if plural else 'is'} {f['days_overdue']} days "
             f"overdue (due {w.day(f['oldest_due_on'])}){already}: {label} is due."
         )
 
@@ -204,7 +216,7 @@ def _invoices_changed(f: Mapping[str, Any], w: Words) -> str:
 def _invoice_not_sent(f: Mapping[str, Any], w: Words) -> str:
     return (
         f"No invoice to {f['client_name']} is on record for the payment due on "
-        f"{w.day(f['due'])} ({f['fee']} {f['currency']}): send it, or record it with "
+        f"{w.day(f['due'])} ({w.money(f['fee'], f['currency'])}): send it, or record it with "
         "`mailwatch invoice add`."
     )
 
@@ -213,7 +225,7 @@ def _probable_payment(f: Mapping[str, Any], w: Words) -> str:
     payer = f" from {f['payer']}" if f.get("payer") else ""
     open_ = ", ".join(f.get("open") or []) or "no open invoice"
     return (
-        f"A payment of {f['amount']} {f.get('currency', '')}{payer} probably comes from "
+        f"A payment of {w.money(f['amount'], f.get('currency'))}{payer} probably comes from "
         f"{f['client_name']} (open: {open_}); it names no invoice. Confirm it with "
         "`mailwatch invoice paid`."
     )
@@ -225,7 +237,7 @@ def _confirmation_due(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
     )
     verdict = {
         "included": "included in the package",
-        "addon": f"the add-on {f.get('addon')} at {f.get('price')} {f.get('currency')}",
+        "addon": f"the add-on {f.get('addon')} at {w.money(f.get('price'), f.get('currency'))}",
         "quote": "not in the package or the add-on list: fill in a price",
     }.get(str(f.get("verdict")), "")
     return (

@@ -26,7 +26,8 @@ def test_demo_runs_end_to_end(server: str, tmp_path, dovecot_required) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert ("Dovecot" if server == "dovecot" else "pymap") in out
-    assert "2 new drafts waiting for your approval" in out
+    assert "3 new drafts waiting for your approval" in out
+    assert "Holding reply to Northfield Gym" in out
     assert "Pause notice to Bistro Lune" in out
     assert re.search(r"Sent #\w+ to jane@acme.test", out)
     assert "In-Reply-To: <dec-calendar@studio.test>" in out
