@@ -76,7 +76,7 @@ def main() -> None:
         config = write_daemon_workspace(Path(tmp) / "mw", account, 2525, schedule="", extra="")
         # Polling far apart, so only IDLE push can explain a fast sync.
         config.write_text(config.read_text().replace("poll_seconds = 2", "poll_seconds = 600"))
-        state = config.parent / "state" / "mailwatch.json"
+        state = config.parent / "state"
         log = open(Path(tmp) / "daemon.log", "wb")  # noqa: SIM115
         daemon = subprocess.Popen(
             [sys.executable, "-m", "mailwatch", "--config", str(config), "run"],
@@ -84,7 +84,7 @@ def main() -> None:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        health = config.parent / "state" / "mailwatch.json.daemon.json"
+        health = config.parent / "state" / "daemon.json"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

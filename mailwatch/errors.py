@@ -71,7 +71,12 @@ class AuthenticationFailed(ConnectionFailed):
 
 
 class StoreCorrupt(MailwatchError):
-    """The state file cannot be read and no usable backup exists."""
+    """A state file cannot be read and no usable backup exists."""
+
+
+class StateAccessError(UsageError):
+    """A state file or folder cannot be read or written (permissions, a read-only or
+    full disk, a file where the folder should be)."""
 
 
 class DraftNotFound(UsageError):

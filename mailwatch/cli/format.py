@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from mailwatch.store.records import Draft
 
 KIND_LABELS = {
     "follow_up": "Follow-up",
@@ -67,14 +70,17 @@ def hours(value: float | None) -> str:
     return f"{value:.1f} h" if value < 10 else f"{value:.0f} h"
 
 
-def kind_label(draft: dict[str, Any]) -> str:
-    label = KIND_LABELS.get(draft["kind"], draft["kind"])
-    if draft.get("step"):
-        label += f" {draft['step']}"
+def kind_label(draft: Draft) -> str:
+    label = KIND_LABELS.get(draft.kind, draft.kind)
+    if draft.step:
+        label += f" {draft.step}"
     return label
 
 
-def draft_json(draft: dict[str, Any]) -> dict[str, Any]:
+def draft_json(draft: Draft) -> dict[str, Any]:
+    """What `queue list --json` shows of a draft (the stored form, without the bytes
+    prepared for sending)."""
+    stored = draft.to_json()
     keys = (
         "id",
         "client",
@@ -93,6 +99,6 @@ def draft_json(draft: dict[str, Any]) -> dict[str, Any]:
         "sent_at",
         "error",
     )
-    out = {k: draft.get(k) for k in keys}
-    out["body"] = draft.get("body")
+    out = {k: stored.get(k) for k in keys}
+    out["body"] = draft.body
     return out

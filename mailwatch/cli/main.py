@@ -1,4 +1,8 @@
-"""mailwatch's command line. Exit codes: 0 done, 2 usage or configuration error, 1 other."""
+"""mailwatch's command line. Exit codes: 0 done, 2 usage or configuration error, 1 other.
+
+Each command imports what it needs when it runs: `mailwatch --help` or a `queue`
+command should not pay for the IMAP client, the templates or the rules.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from mailwatch.cli import queue as queue_commands
 from mailwatch.cli.runtime import Runtime, setup_logging, sync_finished
 from mailwatch.cli.safe import clean_block, clean_line
 from mailwatch.errors import MailwatchError
-from mailwatch.logs import redact
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -100,6 +103,8 @@ def check_config(rt: Runtime, offline: bool) -> None:
 @click.pass_obj
 def sync(rt: Runtime) -> None:
     """Read new mail from INBOX and Sent."""
+    from mailwatch.cli import show
+
     with rt.app() as app:
         report = app.sync()
         show.sync_report(report)
@@ -109,6 +114,8 @@ def sync(rt: Runtime) -> None:
 @click.pass_obj
 def evaluate(rt: Runtime) -> None:
     """Run the rules and queue drafts for your approval."""
+    from mailwatch.cli import show
+
     with rt.app() as app:
         show.evaluate_report(app, app.evaluate())
 
@@ -117,6 +124,8 @@ def evaluate(rt: Runtime) -> None:
 @click.pass_obj
 def send(rt: Runtime) -> None:
     """Send approved drafts (inside each client's send window)."""
+    from mailwatch.cli import show
+
     with rt.app() as app:
         app.sync()  # the re-check before sending needs the latest mail
         show.send_report(app, app.send_blocking())
@@ -126,6 +135,8 @@ def send(rt: Runtime) -> None:
 @click.pass_obj
 def tick(rt: Runtime) -> None:
     """One cycle: sync, evaluate, send."""
+    from mailwatch.cli import show
+
     with rt.app() as app:
         show.sync_report(app.sync())
         show.evaluate_report(app, app.evaluate())
@@ -143,6 +154,7 @@ def tick(rt: Runtime) -> None:
 @click.pass_obj
 def status(rt: Runtime, as_json: bool, with_daemon: bool) -> None:
     """One line per client: last contact, who is waiting, response times."""
+    from mailwatch.cli import show
     from mailwatch.daemon.health import read_health
 
     with rt.app(readonly=True) as app:
@@ -232,12 +244,16 @@ def main() -> None:
         exc.show()
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
     except MailwatchError as exc:
+        from mailwatch.logs import redact
+
         # Errors can quote a server's reply or a header: no control codes on the terminal.
         click.echo(f"mailwatch: {hints.localize(clean_block(redact(str(exc))))}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # an unexpected failure still reads as a sentence
+        from mailwatch.logs import redact
+
         click.echo(
             hints.localize(
                 f"mailwatch: something unexpected went wrong: {clean_line(redact(repr(exc)))}.\n"

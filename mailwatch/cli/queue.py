@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
-from rich.table import Table
 
 from mailwatch.cli.format import draft_json, kind_label, when
 from mailwatch.cli.hints import localize
 from mailwatch.cli.runtime import Runtime, sync_finished
 from mailwatch.cli.safe import cell, clean_block, clean_line, json_dumps
-from mailwatch.cli.show import console
 from mailwatch.core.model import FAILED, OPEN_STATUSES, PENDING
-from mailwatch.drafts.approval import Change, change_draft, content_fingerprint
 from mailwatch.errors import UsageError
+
+if TYPE_CHECKING:
+    from mailwatch.drafts.approval import Change
+    from mailwatch.store.records import Draft
 
 
 @click.group()
@@ -29,15 +30,15 @@ def queue() -> None:
 @click.pass_obj
 def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
     """The drafts that still need you (or all of them with --all)."""
-    with rt.app(readonly=True) as app:
-        drafts = app.store.drafts()
+    with rt.store(readonly=True) as store:
+        drafts = store.drafts()
         if not show_all:
-            drafts = [d for d in drafts if d["status"] in OPEN_STATUSES or d["status"] == FAILED]
+            drafts = [d for d in drafts if d.status in OPEN_STATUSES or d.status == FAILED]
         if as_json:
             click.echo(json_dumps([draft_json(d) for d in drafts]))
             return
         if not drafts:
-            if not sync_finished(app.store, app.settings):
+            if not sync_finished(store, rt.settings):
                 click.echo(
                     localize(
                         "No drafts yet. mailwatch has not read your mailbox: "
@@ -47,26 +48,27 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
             else:
                 click.echo("No drafts waiting. " + ("" if show_all else "(--all shows past ones.)"))
             return
-        zone = app.settings.owner.timezone
+        from rich.table import Table
+
+        from mailwatch.cli.show import console
+
+        zone = rt.settings.owner.timezone
         table = Table()
         for column in ("#", "Client", "Draft", "Status", "To", "Subject", "Why", "Created"):
             table.add_column(column, overflow="fold")
         for d in drafts:
-            name = (
-                app.settings.clients[d["client"]].name
-                if d["client"] in app.settings.clients
-                else d["client"]
-            )
+            client = rt.settings.clients.get(d.client)
+            name = client.name if client is not None else d.client
             # Mail data goes in as Text: a subject like "Budget [/bold]" is not markup.
             table.add_row(
-                d["id"],
+                d.id,
                 cell(name),
                 kind_label(d),
-                d["status"],
-                cell(", ".join(d["to"])),
-                cell(d["subject"]),
-                cell(d["reason"]["text"]),
-                when(d["created_at"], zone),
+                d.status,
+                cell(", ".join(d.to)),
+                cell(d.subject),
+                cell(d.reason.get("text", "")),
+                when(d.created_at, zone),
             )
         console().print(table)
         click.echo(
@@ -82,32 +84,33 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
 @click.pass_obj
 def show(rt: Runtime, draft_id: str) -> None:
     """Everything about one draft: why, to whom, the text, its history."""
-    with rt.app(readonly=True) as app:
-        d = app.store.draft(draft_id)
-        zone = app.settings.owner.timezone
+    from mailwatch.drafts.approval import content_fingerprint
+
+    with rt.store(readonly=True) as store:
+        d = store.draft(draft_id)
+        zone = rt.settings.owner.timezone
         fingerprint = content_fingerprint(d)
-        click.echo(f"Draft #{d['id']} ({kind_label(d)}), version {d['version']}: {d['status']}")
+        click.echo(f"Draft #{d.id} ({kind_label(d)}), version {d.version}: {d.status}")
         click.echo(f"Check:    {fingerprint}")
-        click.echo(f"Why:      {clean_line(d['reason']['text'])}")
-        click.echo(f"To:       {clean_line(', '.join(d['to']))}")
-        click.echo(f"Subject:  {clean_line(d['subject'])}")
-        if d.get("in_reply_to"):
-            click.echo(f"Replying: {clean_line(d['in_reply_to'])}")
-        if d.get("error"):
-            click.echo(f"Problem:  {clean_line(d['error'])}")
+        click.echo(f"Why:      {clean_line(d.reason.get('text', ''))}")
+        click.echo(f"To:       {clean_line(', '.join(d.to))}")
+        click.echo(f"Subject:  {clean_line(d.subject)}")
+        if d.in_reply_to:
+            click.echo(f"Replying: {clean_line(d.in_reply_to)}")
+        if d.error:
+            click.echo(f"Problem:  {clean_line(d.error)}")
         click.echo("-" * 60)
-        click.echo(clean_block(d["body"].rstrip()))
+        click.echo(clean_block(d.body.rstrip()))
         click.echo("-" * 60)
-        for entry in d.get("history", []):
-            note = f" — {clean_line(entry['note'])}" if entry.get("note") else ""
+        for entry in d.history:
+            note = f" — {clean_line(entry.note)}" if entry.note else ""
             click.echo(
-                f"{when(entry['at'], zone)}  {entry['action']} by {entry['by']} "
-                f"(v{entry['version']}){note}"
+                f"{when(entry.at, zone)}  {entry.action} by {entry.by} (v{entry.version}){note}"
             )
-        if d["status"] in (PENDING, FAILED):
+        if d.status in (PENDING, FAILED):
             click.echo(
                 "To approve exactly this text: "
-                f"mailwatch queue approve {d['id']} --check {fingerprint}"
+                f"mailwatch queue approve {d.id} --check {fingerprint}"
             )
 
 
@@ -120,14 +123,16 @@ def _decide(
     expected_fingerprint: str | None = None,
     body: str | None = None,
     note: str = "",
-) -> dict[str, Any]:
-    with rt.app() as app:
+) -> Draft:
+    from mailwatch.drafts.approval import change_draft
+
+    with rt.store() as store:
         return change_draft(
-            app.store,
+            store,
             draft_id,
             change,
             by="owner (command line)",
-            now=app.clock.now(),
+            now=rt.clock.now(),
             expected_version=expected_version,
             expected_fingerprint=expected_fingerprint,
             body=body,
@@ -151,7 +156,7 @@ def approve(rt: Runtime, draft_id: str, version: int | None, fingerprint: str | 
     """Approve a draft; it goes out at the next send, inside the client's hours."""
     d = _decide(rt, draft_id, "approve", expected_version=version, expected_fingerprint=fingerprint)
     click.echo(
-        f"Approved #{draft_id} ({kind_label(d)} to {clean_line(', '.join(d['to']))}). "
+        f"Approved #{draft_id} ({kind_label(d)} to {clean_line(', '.join(d.to))}). "
         "It goes out at the next send inside the client's sending hours."
     )
 
@@ -176,21 +181,22 @@ def reject(rt: Runtime, draft_id: str, note: str) -> None:
 @click.pass_obj
 def edit(rt: Runtime, draft_id: str, body_file: Path | None) -> None:
     """Change a draft's text (in $EDITOR, or from --body-file); approve it again after."""
-    with rt.app(readonly=True) as app:
-        current = app.store.draft(draft_id)["body"]
+    with rt.store(readonly=True) as store:
+        current = store.draft(draft_id).body
     if body_file is not None:
         body = body_file.read_text(encoding="utf-8")
     else:
-        body = click.edit(current, extension=".txt")
-        if body is None:
+        edited = click.edit(current, extension=".txt")
+        if edited is None:
             raise UsageError("The editor closed without saving; the draft is unchanged.")
+        body = edited
     if body.strip() == current.strip():
         click.echo(f"No change to #{draft_id}.")
         return
     d = _decide(rt, draft_id, "edit", body=body)
     click.echo(
         localize(
-            f"Saved #{draft_id} as version {d['version']}. It needs your approval again: "
+            f"Saved #{draft_id} as version {d.version}. It needs your approval again: "
             f"`mailwatch queue approve {draft_id}`."
         )
     )

@@ -8,13 +8,18 @@ import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import click
+
 from mailwatch.clock import Clock, FixedClock, SystemClock
-from mailwatch.config.model import Settings
 from mailwatch.errors import UsageError
-from mailwatch.pipeline.app import App
-from mailwatch.store import Store
+
+if TYPE_CHECKING:  # imported when a command needs them: `--help` does not
+    from mailwatch.config.model import Settings
+    from mailwatch.pipeline.app import App
+    from mailwatch.store import Store
 
 
 def parse_now(value: str, timezone: str) -> datetime:
@@ -52,10 +57,19 @@ class Runtime:
         return SystemClock()
 
     @contextlib.contextmanager
+    def store(self, *, readonly: bool = False) -> Iterator[Store]:
+        """The state alone, for commands that need no rules and no mailbox (`queue`)."""
+        with _open_store(self.settings, readonly) as store:
+            for notice in store.notices:  # what recovery found: the owner must hear of it
+                click.echo(f"mailwatch: {notice}", err=True)
+            yield store
+
+    @contextlib.contextmanager
     def app(self, *, readonly: bool = False) -> Iterator[App]:
-        settings = self.settings
-        with _open_store(settings.store_path, readonly) as store:
-            app = App(settings, store, self.clock)
+        from mailwatch.pipeline.app import App
+
+        with self.store(readonly=readonly) as store:
+            app = App(self.settings, store, self.clock)
             try:
                 yield app
             finally:
@@ -63,23 +77,28 @@ class Runtime:
 
 
 @contextlib.contextmanager
-def _open_store(path: Path, readonly: bool) -> Iterator[Store]:
+def _open_store(settings: Settings, readonly: bool) -> Iterator[Store]:
     """The state; for a read-only command before the first sync, an empty one.
 
-    Before any sync there is no state file, and nothing is wrong: status lists the
-    clients with empty rows and queue list has no drafts. The empty state lives in a
-    temporary folder, so the owner's folder is left exactly as it was.
+    Before any sync there is no state, and nothing is wrong: status lists the clients
+    with empty rows and queue list has no drafts. The empty state lives in a temporary
+    folder, so the owner's folder is left exactly as it was.
     """
-    if readonly and not path.exists():
+    from mailwatch.pipeline.records import Router
+    from mailwatch.store import Store
+    from mailwatch.store.layout import StateLayout
+
+    router = Router.for_settings(settings)
+    if readonly and not StateLayout.at(settings.state_dir, settings.store_path).in_use():
         with tempfile.TemporaryDirectory(prefix="mailwatch-empty-") as folder:
-            store = Store(Path(folder) / path.name)
-            store.readonly = True  # any write is refused, as for the real file
+            store = Store(Path(folder), router=router)
+            store.readonly = True  # any write is refused, as for the real state
             try:
                 yield store
             finally:
                 store.close()
         return
-    store = Store(path, readonly=readonly)
+    store = Store(settings.state_dir, legacy=settings.store_path, readonly=readonly, router=router)
     try:
         yield store
     finally:
@@ -89,8 +108,8 @@ def _open_store(path: Path, readonly: bool) -> Iterator[Store]:
 def sync_finished(store: Store, settings: Settings) -> bool:
     """Has a sync ever finished reading INBOX into this state?
 
-    A first sync that failed (wrong password, server away) leaves a state file with
-    no folder cursor: the mailbox was never read, which is not an empty mailbox.
+    A first sync that failed (wrong password, server away) leaves a state with no
+    folder cursor: the mailbox was never read, which is not an empty mailbox.
     """
     imap = settings.config.imap
     return store.folder_state(imap.inbox if imap else "INBOX") is not None

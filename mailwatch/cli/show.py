@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -13,10 +13,12 @@ from mailwatch.cli.format import day, duration, hours, kind_label, when
 from mailwatch.cli.hints import localize
 from mailwatch.cli.safe import cell, clean_line
 from mailwatch.core.model import OPEN_STATUSES, PENDING, ClientStatus
-from mailwatch.pipeline.app import App
-from mailwatch.pipeline.evaluate import EvaluateReport
-from mailwatch.pipeline.send import SendReport
-from mailwatch.pipeline.sync import SyncReport
+
+if TYPE_CHECKING:
+    from mailwatch.pipeline.app import App
+    from mailwatch.pipeline.evaluate import EvaluateReport
+    from mailwatch.pipeline.send import SendReport
+    from mailwatch.pipeline.sync import SyncReport
 
 
 def console() -> Console:
@@ -33,7 +35,11 @@ def plural(count: int, word: str) -> str:
 
 
 def sync_report(report: SyncReport) -> None:
-    parts = [f"{clean_line(f.folder)}: {plural(f.new, 'new message')}" for f in report.folders]
+    parts = [
+        f"{clean_line(f.folder)}: {plural(f.new, 'new message')}"
+        + (f" from clients ({f.other} more from others, not kept)" if f.other else "")
+        for f in report.folders
+    ]
     click.echo("Synced. " + "; ".join(parts) + ".")
     if report.quarantined:
         click.echo(
@@ -56,8 +62,8 @@ def evaluate_report(app: App, report: EvaluateReport) -> None:
         click.echo(f"{plural(len(report.created), 'new draft')} waiting for your approval:")
         for draft_id in report.created:
             draft = app.store.draft(draft_id)
-            name = clean_line(app.settings.clients[draft["client"]].name)
-            subject = clean_line(draft["subject"])
+            name = clean_line(app.settings.clients[draft.client].name)
+            subject = clean_line(draft.subject)
             click.echo(f"  #{draft_id} {kind_label(draft)} to {name}: {subject}")
         click.echo(localize("Review them with `mailwatch queue list`."))
     else:
@@ -66,21 +72,21 @@ def evaluate_report(app: App, report: EvaluateReport) -> None:
         click.echo(f"{plural(len(report.withdrawn), 'draft')} withdrawn (no longer needed):")
         for draft_id in report.withdrawn:
             draft = app.store.draft(draft_id)
-            click.echo(f"  #{draft_id}: {clean_line(draft.get('withdrawn_reason', ''))}")
+            click.echo(f"  #{draft_id}: {clean_line(draft.withdrawn_reason or '')}")
 
 
 def send_report(app: App, report: SendReport) -> None:
     zone = app.settings.owner.timezone
     for draft_id in report.sent:
         draft = app.store.draft(draft_id)
-        to = clean_line(", ".join(draft["to"]))
-        click.echo(f"Sent #{draft_id} to {to}: {clean_line(draft['subject'])}")
-        if draft.get("refused"):
-            for address, reply in draft["refused"].items():
+        to = clean_line(", ".join(draft.to))
+        click.echo(f"Sent #{draft_id} to {to}: {clean_line(draft.subject)}")
+        if draft.refused:
+            for address, reply in draft.refused.items():
                 click.echo(f"  but {clean_line(address)} was refused: {clean_line(reply)}")
     for draft_id in report.withdrawn:
         draft = app.store.draft(draft_id)
-        reason = clean_line(draft.get("withdrawn_reason", ""))
+        reason = clean_line(draft.withdrawn_reason or "")
         click.echo(f"Not sent #{draft_id}, withdrawn: {reason}")
     for draft_id, opening in report.waiting_for_window.items():
         click.echo(
@@ -89,10 +95,10 @@ def send_report(app: App, report: SendReport) -> None:
         )
     for draft_id in report.retrying:
         draft = app.store.draft(draft_id)
-        click.echo(f"#{draft_id} will be tried again later ({clean_line(draft.get('error', ''))}).")
+        click.echo(f"#{draft_id} will be tried again later ({clean_line(draft.error or '')}).")
     for draft_id in report.failed:
         draft = app.store.draft(draft_id)
-        click.echo(f"#{draft_id} FAILED: {clean_line(draft.get('error', ''))}")
+        click.echo(f"#{draft_id} FAILED: {clean_line(draft.error or '')}")
     for draft_id in report.unresolved:
         click.echo(
             f"#{draft_id}: the connection broke while sending; mailwatch is checking "
@@ -142,7 +148,7 @@ def status_table(app: App, rows: Sequence[ClientStatus]) -> None:
     out = console()
     out.print(table)
     drafts = app.store.drafts(statuses=OPEN_STATUSES)
-    pending = [d for d in drafts if d["status"] == PENDING]
+    pending = [d for d in drafts if d.status == PENDING]
     if pending:
         out.print(
             localize(

@@ -10,6 +10,7 @@ from pathlib import Path
 from mailwatch.config.model import WEEKDAYS, Imap, Settings, Smtp
 from mailwatch.errors import MailwatchError, UsageError
 from mailwatch.resources import resource_path
+from mailwatch.store.atomic import make_private_dir
 
 # What `init` writes, and the example each file is copied from (relative to the target
 # folder and to the project root respectively). The client example is a .sample, not an
@@ -43,7 +44,7 @@ def init_directory(target: Path, *, force: bool = False) -> list[Path]:
         shutil.copyfile(source, dest)
         written.append(dest)
     state = target / STATE_DIR
-    state.mkdir(parents=True, exist_ok=True)
+    make_private_dir(state)  # client mail metadata and drafts: the owner's only
     written.append(state)
     return written
 
@@ -84,7 +85,7 @@ def summary(settings: Settings) -> str:
         *_owner_lines(settings),
         *_client_lines(settings),
         *_rules_lines(settings),
-        _row("Store", str(settings.store_path)),
+        _row("State", str(settings.state_dir)),
         _row("IMAP", _server_text(settings.config.imap, "imap")),
         _row("SMTP", _server_text(settings.config.smtp, "smtp")),
     ]

@@ -1,8 +1,8 @@
-"""The daemon's health, in a small file beside the state file.
+"""The daemon's health, in a small file of its own in the state folder (daemon.json).
 
 Kept apart from the state so that recording "synced at 10:02" every minute
-does not rewrite the whole (possibly large) state file. `mailwatch status`
-reads it to say whether the daemon runs and how it is doing.
+rewrites a few hundred bytes and nothing else. `mailwatch status` reads it to
+say whether the daemon runs and how it is doing.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from typing import Any
 from mailwatch.errors import MailwatchError
 from mailwatch.logs import redact
 from mailwatch.store.atomic import atomic_write_bytes
+from mailwatch.store.layout import StateLayout
 
 log = logging.getLogger("mailwatch.daemon")
 
@@ -51,13 +52,14 @@ def traceback_text(exc: BaseException) -> str:
     return redact("".join(frames).rstrip())
 
 
-def health_path(store_path: Path) -> Path:
-    return store_path.with_name(store_path.name + ".daemon.json")
+def health_path(state: Path) -> Path:
+    """`state`: the state folder (or, as [store] path named it, the old state file)."""
+    return StateLayout.at(state).health
 
 
 class Health:
-    def __init__(self, store_path: Path) -> None:
-        self.path = health_path(store_path)
+    def __init__(self, state: Path) -> None:
+        self.path = health_path(state)
         self.data: dict[str, Any] = {}
         self._lock = threading.Lock()  # the watcher thread and the worker both report
         self._write_failed = False
@@ -112,10 +114,10 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def read_health(store_path: Path) -> dict[str, Any]:
+def read_health(state: Path) -> dict[str, Any]:
     """What the daemon last reported, plus whether it is running now."""
     try:
-        data = json.loads(health_path(store_path).read_text())
+        data = json.loads(health_path(state).read_text())
     except (OSError, ValueError):
         return {"running": False}
     running = bool(data.get("pid")) and not data.get("stopped_at") and _alive(int(data["pid"]))

@@ -50,8 +50,11 @@ from mailwatch.errors import (
 from mailwatch.imap.client import ImapMailbox
 from mailwatch.logs import redact
 from mailwatch.pipeline.app import App
+from mailwatch.pipeline.records import Router
 from mailwatch.retry import AUTH_FAILURE_WAIT, backoff
 from mailwatch.store import Store
+from mailwatch.store.atomic import make_private_dir
+from mailwatch.store.layout import StateLayout
 from mailwatch.store.lock import ProcessLock
 
 log = logging.getLogger("mailwatch.daemon")
@@ -72,10 +75,8 @@ MISFIRE_GRACE_SECONDS = 300
 WATCHDOG_SECONDS = 30.0
 
 
-def run_lock(store_path: Path) -> ProcessLock:
-    return ProcessLock(
-        store_path.with_name(store_path.name + ".run.lock"), "already running for this state"
-    )
+def run_lock(state_dir: Path) -> ProcessLock:
+    return ProcessLock(StateLayout.at(state_dir).run_lock, "already running for this state")
 
 
 class Daemon:
@@ -83,9 +84,14 @@ class Daemon:
         self.config_path = config_path
         self.settings = settings
         self.clock = clock
-        self.store = Store(settings.store_path, hold_lock=False)
+        self.store = Store(
+            settings.state_dir,
+            legacy=settings.store_path,
+            hold_lock=False,
+            router=Router.for_settings(settings),
+        )
         self.app = App(settings, self.store, clock)
-        self.health = Health(settings.store_path)
+        self.health = Health(settings.state_dir)
         self._cycle = asyncio.Lock()
         self._stop = asyncio.Event()
         self._wake = asyncio.Event()
@@ -438,8 +444,8 @@ class Daemon:
             )
             self.health.error(self.clock.now(), "reload", error_text(exc))
             return
-        if settings.store_path != self.settings.store_path:
-            log.warning("[store] path changed: restart mailwatch to use the new state file")
+        if settings.state_dir != self.settings.state_dir:
+            log.warning("[store] changed: restart mailwatch to use the new state folder")
         async with self._cycle:
             app = App(settings, self.store, self.clock)  # if this fails, nothing changed yet
             old_app, old_watcher = self.app, self._watcher
@@ -455,7 +461,8 @@ class Daemon:
 
 
 def run_daemon(config_path: Path, settings: Settings, clock: Clock) -> int:
-    lock = run_lock(settings.store_path)
+    make_private_dir(settings.state_dir)
+    lock = run_lock(settings.state_dir)
     lock.acquire(timeout=0)  # a second `run` on the same state stops here, exit 2
     try:
         daemon = Daemon(config_path, settings, clock)

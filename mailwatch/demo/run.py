@@ -23,7 +23,7 @@ from mailwatch.demo.scenario import CLIENTS, CONFIG, OWNER, demo_moment, seeds
 from mailwatch.drafts.approval import change_draft
 from mailwatch.lab.account import Account, imap_login
 from mailwatch.pipeline.app import App
-from mailwatch.store import Store
+from mailwatch.store import Draft, Store
 
 if TYPE_CHECKING:
     from mailwatch.lab.mta import LocalMTA
@@ -109,7 +109,7 @@ def _run(
     zone = settings.owner.timezone
     click.echo(f"The demo acts as if it were {when(now, zone)} ({zone}), like `--now`.")
 
-    with Store(settings.store_path) as store:
+    with Store(settings.state_dir, legacy=settings.store_path) as store:
         app = App(settings, store, FixedClock(now))
         try:
             _title("mailwatch tick: sync, evaluate, send")
@@ -124,19 +124,19 @@ def _run(
             drafts = store.drafts()
             _title("The drafts, waiting for your approval")
             for draft in drafts:
-                to = clean_line(", ".join(draft["to"]))
-                click.echo(f"#{draft['id']} to {to} — {clean_line(draft['subject'])}")
-                click.echo(f"   why: {clean_line(draft['reason']['text'])}")
-            first = next(d for d in drafts if d["client"] == "acme")
-            _title(f"mailwatch queue show {first['id']}")
-            click.echo(clean_block(first["body"].rstrip()))
+                to = clean_line(", ".join(draft.to))
+                click.echo(f"#{draft.id} to {to} — {clean_line(draft.subject)}")
+                click.echo(f"   why: {clean_line(draft.reason.get('text', ''))}")
+            first = next(d for d in drafts if d.client == "acme")
+            _title(f"mailwatch queue show {first.id}")
+            click.echo(clean_block(first.body.rstrip()))
 
-            _title(f"mailwatch queue approve {first['id']}, then mailwatch send")
-            change_draft(store, first["id"], "approve", by="owner (demo)", now=now)
-            click.echo(f"Approved #{first['id']}.")
+            _title(f"mailwatch queue approve {first.id}, then mailwatch send")
+            change_draft(store, first.id, "approve", by="owner (demo)", now=now)
+            click.echo(f"Approved #{first.id}.")
             app.sync()
             show.send_report(app, app.send_blocking())
-            _show_delivery(mta, account, app.sent_folder(), store.draft(first["id"]))
+            _show_delivery(mta, account, app.sent_folder(), store.draft(first.id))
 
             _title("mailwatch tick again at the same moment: nothing changes")
             app.sync()
@@ -150,8 +150,8 @@ def _run(
             app.close()
 
 
-def _show_delivery(mta, account: Account, sent_folder: str, draft: dict) -> None:
-    delivered = [d for d in mta.deliveries if d.message_id == draft["message_id"]]
+def _show_delivery(mta, account: Account, sent_folder: str, draft: Draft) -> None:
+    delivered = [d for d in mta.deliveries if d.message_id == draft.message_id]
     for delivery in delivered:
         click.echo(
             f"The SMTP server accepted it for {', '.join(delivery.rcpt_tos)} "

@@ -10,47 +10,36 @@ import hashlib
 from datetime import datetime
 from typing import Any, Literal
 
-from mailwatch.core.model import APPROVED, FAILED, PENDING, REJECTED, SENDING, WITHDRAWN
+from mailwatch.core.model import FAILED, SENDING
+from mailwatch.drafts.lifecycle import PAST, DraftEvent, next_status, transition
 from mailwatch.errors import DraftStateError
 from mailwatch.store import Store
+from mailwatch.store.records import Draft
 
 Change = Literal["approve", "reject", "edit", "withdraw"]
 
-# Which statuses each change may start from, and where it leads.
-_FROM: dict[str, frozenset[str]] = {
-    # A failed draft can be approved again (to resend) or edited, never silently retried.
-    "approve": frozenset({PENDING, FAILED}),
-    # A draft whose send is in doubt (the connection broke, the process died) may be
-    # cancelled: it is then never sent again.
-    "reject": frozenset({PENDING, APPROVED, FAILED, SENDING}),
-    "edit": frozenset({PENDING, APPROVED, FAILED}),
-    "withdraw": frozenset({PENDING, APPROVED}),
+# Which events the owner may cause; where each may start from and lead to is the
+# lifecycle table's business (drafts/lifecycle.py).
+_OWNER_EVENTS: dict[str, DraftEvent] = {
+    "approve": DraftEvent.APPROVE,
+    "reject": DraftEvent.REJECT,
+    "edit": DraftEvent.EDIT,
+    "withdraw": DraftEvent.WITHDRAW,
 }
-_TO = {"approve": APPROVED, "reject": REJECTED, "edit": PENDING, "withdraw": WITHDRAWN}
-_PAST = {"approve": "approved", "reject": "rejected", "edit": "edited", "withdraw": "withdrawn"}
 
 
-def content_fingerprint(draft: dict[str, Any]) -> str:
+def content_fingerprint(draft: Draft) -> str:
     """12 hex digits that change whenever what the client would receive changes:
     recipients, subject, the message it replies to, or the text."""
     digest = hashlib.sha256()
     for part in (
-        ",".join(draft.get("to") or ()),
-        draft.get("subject") or "",
-        draft.get("in_reply_to") or "",
-        draft.get("body") or "",
+        ",".join(draft.to),
+        draft.subject or "",
+        draft.in_reply_to or "",
+        draft.body or "",
     ):
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     return digest.hexdigest()[:12]
-
-
-def history_entry(
-    at: datetime, action: str, by: str, version: int, note: str = ""
-) -> dict[str, Any]:
-    entry = {"at": at.isoformat(), "action": action, "by": by, "version": version}
-    if note:
-        entry["note"] = note
-    return entry
 
 
 def change_draft(
@@ -64,7 +53,7 @@ def change_draft(
     expected_fingerprint: str | None = None,
     body: str | None = None,
     note: str = "",
-) -> dict[str, Any]:
+) -> Draft:
     """Apply one owner decision to a draft and record it; returns the updated draft.
 
     `expected_version` and `expected_fingerprint` bind a decision to the exact text
@@ -73,16 +62,12 @@ def change_draft(
     anything else (see pipeline/send.py).
     """
     draft = store.draft(draft_id)
-    status = draft["status"]
-    if status not in _FROM[change]:
-        raise DraftStateError(
-            f"Draft {draft_id} is {status}; it cannot be {_PAST[change]}.",
-            "See its history with `mailwatch queue show " + str(draft_id) + "`.",
-        )
-    if expected_version is not None and expected_version != draft["version"]:
+    event = _OWNER_EVENTS[change]
+    next_status(draft, event)  # refuses a change the lifecycle does not allow
+    if expected_version is not None and expected_version != draft.version:
         raise DraftStateError(
             f"Draft {draft_id} has changed since you saw it (version {expected_version}, "
-            f"now {draft['version']}).",
+            f"now {draft.version}).",
             f"Read it again with `mailwatch queue show {draft_id}`, then decide.",
         )
     if expected_fingerprint is not None and (
@@ -93,39 +78,46 @@ def change_draft(
             f"{expected_fingerprint}, now {content_fingerprint(draft)}).",
             f"Read it again with `mailwatch queue show {draft_id}`, then decide.",
         )
-    fields: dict[str, Any] = {"status": _TO[change], "updated_at": now.isoformat()}
-    if change == "approve":
-        fields["approved_fingerprint"] = content_fingerprint(draft)
-    if status == FAILED:
-        fields.update(error=None, stage=None, retry_at=None, attempts=[])
-    if status == SENDING:
-        if draft.get("stage") == "data":
+    values: dict[str, Any] = {}
+    if event == DraftEvent.APPROVE:
+        values["approved_fingerprint"] = content_fingerprint(draft)
+    if draft.status == FAILED:
+        values.update(error=None, stage=None, retry_at=None, attempts=())
+    if draft.status == SENDING:
+        if draft.stage == "data":
             # The attempt in doubt may have reached the server; the sender keeps looking
             # for its copy and records it as sent if it turns up.
-            fields["outcome_unknown"] = True
+            values["outcome_unknown"] = True
             note = note or "Cancelled while its sending was in doubt; it will not be resent."
-        fields.update(stage=None, retry_at=None)
-    version = draft["version"]
-    if change == "edit":
+        values.update(stage=None, retry_at=None)
+    if event == DraftEvent.EDIT:
         if body is None or not body.strip():
             raise DraftStateError(
                 "An edit needs the new text; an empty draft cannot be sent.",
                 "Write the text in the editor, or use --body-file FILE.",
             )
-        version += 1
-        fields.update(
-            body=body if body.endswith("\n") else body + "\n", version=version, edited=True
+        values.update(
+            body=body if body.endswith("\n") else body + "\n",
+            version=draft.version + 1,
+            edited=True,
+            # New text, new message: whatever was prepared or approved for the old text
+            # is void.
+            message_id=None,
+            raw=None,
+            approved_fingerprint=None,
         )
-        # New text, new message: whatever was prepared or approved for the old text is void.
-        fields.update(message_id=None, raw=None, approved_fingerprint=None)
-    history = [*draft.get("history", []), history_entry(now, _PAST[change], by, version, note)]
-    fields["history"] = history
+    changed = transition(draft, event, at=now, by=by, note=note, **values)
     with store.batch():
-        store.update_draft(draft_id, fields)
+        store.save_draft(changed)
         store.record_event(
-            draft["client"],
-            f"draft_{_PAST[change]}",
+            draft.client,
+            f"draft_{PAST[event]}",
             now,
-            {"draft": draft_id, "by": by, "version": version, **({"note": note} if note else {})},
+            {
+                "draft": draft_id,
+                "by": by,
+                "version": changed.version,
+                **({"note": note} if note else {}),
+            },
         )
-    return {**draft, **fields}
+    return changed

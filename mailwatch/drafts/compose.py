@@ -6,13 +6,12 @@ values, so nothing that came from a client's subject line can inject headers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, make_msgid
-from typing import Any
 
 from mailwatch.config.model import Owner
+from mailwatch.store.records import Draft
 
 
 def new_message_id(owner: Owner) -> str:
@@ -24,21 +23,18 @@ def _clean(value: str) -> str:
     return " ".join(value.split())
 
 
-def build_message(
-    draft: dict[str, Any], owner: Owner, message_id: str, when: datetime
-) -> EmailMessage:
+def build_message(draft: Draft, owner: Owner, message_id: str, when: datetime) -> EmailMessage:
     message = EmailMessage()
     message["From"] = formataddr((owner.name, owner.email))
-    message["To"] = ", ".join(draft["to"])
-    message["Subject"] = _clean(draft["subject"])
+    message["To"] = ", ".join(draft.to)
+    message["Subject"] = _clean(draft.subject)
     message["Date"] = format_datetime(when)
     message["Message-ID"] = message_id
-    if draft.get("in_reply_to"):
-        message["In-Reply-To"] = draft["in_reply_to"]
-    references: Sequence[str] = draft.get("references") or ()
-    if references:
-        message["References"] = " ".join(references)
-    message.set_content(draft["body"], charset="utf-8")
+    if draft.in_reply_to:
+        message["In-Reply-To"] = draft.in_reply_to
+    if draft.references:
+        message["References"] = " ".join(draft.references)
+    message.set_content(draft.body, charset="utf-8")
     return message
 
 

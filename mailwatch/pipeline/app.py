@@ -1,15 +1,16 @@
 """One mailwatch instance: settings, store, clock and adapters, wired together.
 
 The CLI builds one per command; the daemon keeps one alive, so the message
-index is built once and then only grows.
+index is built once and then only grows. The adapters (IMAP, SMTP, templates) and
+the sync and send stages are imported when first used: `mailwatch status` needs
+none of them.
 """
 
 from __future__ import annotations
 
-import asyncio
-from datetime import time
+from datetime import datetime, time, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailwatch.clock import Clock
 from mailwatch.config.model import Settings, parse_hhmm
@@ -17,11 +18,10 @@ from mailwatch.core.attribution import Directory
 from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.model import SENT, ClientStatus
 from mailwatch.core.planner import recheck
+from mailwatch.core.tracking import STATS_DAYS
 from mailwatch.drafts.evidence import word
-from mailwatch.drafts.render import Renderer
 from mailwatch.errors import UsageError
 from mailwatch.imap.base import Mailbox
-from mailwatch.imap.client import ImapMailbox
 from mailwatch.logs import register_secret
 from mailwatch.pipeline.evaluate import (
     EvaluateReport,
@@ -33,11 +33,22 @@ from mailwatch.pipeline.evaluate import (
     statuses,
 )
 from mailwatch.pipeline.index import MessageIndex
-from mailwatch.pipeline.send import Sender, SendReport
-from mailwatch.pipeline.sync import SyncReport, TextPolicy, sync_mailbox
+from mailwatch.pipeline.records import Router
 from mailwatch.rules import RULES
 from mailwatch.smtp.base import Outbox
-from mailwatch.store import Store
+from mailwatch.store import Draft, Store
+from mailwatch.store.store import KEEP_DAYS
+
+if TYPE_CHECKING:
+    from mailwatch.drafts.render import Renderer
+    from mailwatch.imap.client import ImapMailbox
+    from mailwatch.pipeline.send import SendReport
+    from mailwatch.pipeline.sync import SyncReport, TextPolicy
+
+# Mail held in memory reaches this much further back than the rules look (the
+# look-back, the 90 days of statistics), so that a window read at the start of a
+# day still covers the rules at its end.
+WINDOW_MARGIN_DAYS = 7
 
 
 class App:
@@ -56,12 +67,15 @@ class App:
         self.clock = clock
         self._mailbox = mailbox
         self._outbox = outbox
-        self.renderer = renderer or Renderer(settings.template_dir)
+        self._renderer = renderer
+        self.router = Router.for_settings(settings)
+        if store.router is None or store.router.fingerprint != self.router.fingerprint:
+            store.use_router(self.router)
         self._index: MessageIndex | None = None
-        self._index_loads = -1
+        self._index_generation = -1
         self._sent_folder: str | None = None
         self._plans = PlanCache()
-        self._plans_loads = -1
+        self._plans_generation = -1
 
     # -- adapters, created on first use -----------------------------------------------
 
@@ -71,9 +85,18 @@ class App:
             self._mailbox = self.new_mailbox()
         return self._mailbox
 
+    @property
+    def renderer(self) -> Renderer:
+        if self._renderer is None:
+            from mailwatch.drafts.render import Renderer
+
+            self._renderer = Renderer(self.settings.template_dir)
+        return self._renderer
+
     def new_mailbox(self) -> ImapMailbox:
         """A fresh IMAP connection object (the daemon's watcher needs its own)."""
         from mailwatch.config.secrets import resolve_password
+        from mailwatch.imap.client import ImapMailbox
 
         imap = self.settings.config.imap
         if imap is None:
@@ -118,21 +141,30 @@ class App:
         )
         return BusinessCalendar.for_country(owner.timezone, owner.workdays, hours, owner.country)
 
-    @cached_property
+    @property
     def directory(self) -> Directory:
-        clients = self.settings.clients
-        return Directory(
-            self.settings.owner.addresses,
-            {cid: c.emails for cid, c in clients.items()},
-            {cid: c.domains for cid, c in clients.items()},
-        )
+        return self.router.directory
+
+    def window_days(self) -> int:
+        """How far back the rules look: the longest look-back, or the 90 days of
+        response-time statistics, plus a margin."""
+        lookbacks = [self.settings.rules_for(cid).lookback_days for cid in self.settings.clients]
+        longest = max([self.settings.config.rules.lookback_days, *lookbacks, STATS_DAYS])
+        return longest + 1 + WINDOW_MARGIN_DAYS
+
+    def window_start(self) -> datetime:
+        return self.clock.now() - timedelta(days=self.window_days())
 
     @property
     def index(self) -> MessageIndex:
-        if self._index is None or self._index_loads != self.store.loads:
+        # The store holds the months of the window only; a new month of the window
+        # (the daemon runs for months) rebuilds the index once.
+        self.store.set_window(self.window_start())
+        if self._index is None or self._index_generation != self.store.mail_generation:
             index = MessageIndex(self.directory)
             index.add_records(self.store.messages())
-            self._index, self._index_loads = index, self.store.loads
+            self._index, self._index_generation = index, self.store.mail_generation
+        self._index.set_history(self.store.client_stats())
         return self._index
 
     def request_phrases(self) -> list[str]:
@@ -153,6 +185,8 @@ class App:
     # -- the pipeline -----------------------------------------------------------------
 
     def text_policy(self) -> TextPolicy:
+        from mailwatch.pipeline.sync import TextPolicy
+
         lookbacks = [self.settings.rules_for(cid).lookback_days for cid in self.settings.clients]
         return TextPolicy(
             own_addresses=self.settings.owner.addresses,
@@ -161,7 +195,10 @@ class App:
         )
 
     def sync(self, folders: list[str] | None = None) -> SyncReport:
-        loads = self.store.loads
+        from mailwatch.pipeline.sync import sync_mailbox
+
+        self.store.set_window(self.window_start())  # a first sync keeps old months on disk
+        generation = self.store.mail_generation
         report = sync_mailbox(
             self.mailbox,
             self.store,
@@ -171,21 +208,29 @@ class App:
         )
         # Grow the index if it is built already; otherwise it is built when first needed
         # (a plain `mailwatch sync` never needs it).
-        if self._index is not None and self._index_loads == loads == self.store.loads:
-            self._index.add_records(report.new_records)
+        if self._index is not None and (
+            self._index_generation == generation == self.store.mail_generation
+        ):
+            since = self.window_start()
+            self._index.add_records(r for r in report.new_records if r.date >= since)
         return report
 
-    def _refresh_sent_drafts(self, drafts: list[dict[str, Any]] | None = None) -> MessageIndex:
+    def _refresh_sent_drafts(self, drafts: list[Draft] | None = None) -> MessageIndex:
         index = self.index
         index.set_sent_drafts(self.store.drafts(statuses=[SENT]) if drafts is None else drafts)
         return index
 
     def evaluate(self) -> EvaluateReport:
+        # Closed drafts and events older than the rules can see move to the archive
+        # (at most once a day).
+        keep = max(KEEP_DAYS, self.window_days())
+        self.store.compact_if_due(self.clock.now(), keep)
         drafts = self.store.drafts()
         index = self._refresh_sent_drafts(drafts)
-        if self._plans_loads != self.store.loads:
-            # Another process rewrote the state: the index was rebuilt; plan afresh.
-            self._plans, self._plans_loads = PlanCache(), self.store.loads
+        if self._plans_generation != self.store.mail_generation:
+            # The index was rebuilt (another process changed the mail, or the window
+            # moved): plan afresh.
+            self._plans, self._plans_generation = PlanCache(), self.store.mail_generation
         return evaluate(
             self.settings,
             self.store,
@@ -196,15 +241,15 @@ class App:
             self._plans,
         )
 
-    def recheck(self, draft: dict[str, Any]) -> str | None:
+    def recheck(self, draft: Draft) -> str | None:
         """Why this draft should not go out any more (a sentence), or None."""
         index = self._refresh_sent_drafts()
         drafts = self.store.drafts()  # rules may look at the client's other drafts
-        if not any(d["id"] == draft["id"] for d in drafts):
+        if not any(d.id == draft.id for d in drafts):
             drafts.append(draft)
         ctx = build_context(
             self.settings,
-            draft["client"],
+            draft.client,
             index,
             drafts,
             self.calendar,
@@ -215,9 +260,13 @@ class App:
         return word(why, self.settings.owner.timezone) if why is not None else None
 
     async def send(self) -> SendReport:
+        from mailwatch.pipeline.send import Sender
+
         return await Sender(self).run()
 
     def send_blocking(self) -> SendReport:
+        import asyncio
+
         return asyncio.run(self.send())
 
     def attention(self) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mailwatch.core.model import FAILED
+from mailwatch.store.records import Draft
 
 # A running service syncs every few minutes; this long without a sync is a problem.
 SYNC_TOO_OLD = timedelta(minutes=30)
@@ -58,7 +59,7 @@ def _rank(item: Mapping[str, Any]) -> tuple[int, str]:
 def collect(
     stored: Sequence[Mapping[str, Any]],
     quarantined: Sequence[Mapping[str, Any]],
-    drafts: Sequence[Mapping[str, Any]],
+    drafts: Sequence[Draft],
     health: Mapping[str, Any],
     now: datetime,
 ) -> list[dict[str, Any]]:
@@ -79,16 +80,16 @@ def collect(
             )
         )
     for draft in drafts:
-        if draft.get("status") == FAILED:
+        if draft.status == FAILED:
             items.append(
                 _item(
                     "send_failed",
-                    draft.get("client"),
-                    draft.get("updated_at"),
-                    f"Draft #{draft['id']} ({draft.get('subject', '')!r}) could not be sent: "
-                    f"{draft.get('error') or 'see its history'}. Approve it again to retry, "
+                    draft.client,
+                    draft.updated_at.isoformat(),
+                    f"Draft #{draft.id} ({draft.subject!r}) could not be sent: "
+                    f"{draft.error or 'see its history'}. Approve it again to retry, "
                     "or reject it.",
-                    {"draft": draft["id"]},
+                    {"draft": draft.id},
                 )
             )
     items.extend(_health_items(health, now))

@@ -11,14 +11,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mailwatch.config.model import Settings
 from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.context import ClientContext
 from mailwatch.core.model import (
     PENDING,
-    WITHDRAWN,
     Action,
     Attention,
     ClientStatus,
@@ -32,14 +31,17 @@ from mailwatch.core.model import (
 from mailwatch.core.planner import client_status, next_change, plan
 from mailwatch.core.rule import Rule
 from mailwatch.core.tracking import STATS_DAYS
-from mailwatch.drafts.approval import history_entry
 from mailwatch.drafts.evidence import evidence_dict, json_facts, word
-from mailwatch.drafts.render import Renderer
+from mailwatch.drafts.lifecycle import DraftEvent, transition
 from mailwatch.logs import redact
 from mailwatch.pipeline.index import MessageIndex
 from mailwatch.rules import RULES
 from mailwatch.rules.chase import legacy_policy
-from mailwatch.store import Store
+from mailwatch.store import Draft, Store
+from mailwatch.store.records import HistoryEntry
+
+if TYPE_CHECKING:  # jinja2 is imported only when a draft is written
+    from mailwatch.drafts.render import Renderer
 
 log = logging.getLogger("mailwatch.rules")
 
@@ -52,32 +54,28 @@ class EvaluateReport:
     failed_clients: list[str] = field(default_factory=list)
 
 
-def _when(value: Any) -> datetime | None:
-    return datetime.fromisoformat(value) if isinstance(value, str) and value else None
-
-
-def draft_view(doc: dict[str, Any]) -> DraftView:
-    family, rank = doc.get("family") or "", int(doc.get("rank") or 0)
+def draft_view(draft: Draft) -> DraftView:
+    family, rank = draft.family, draft.rank
     if not family:
-        family, rank = legacy_policy(doc["kind"], doc.get("step")) or ("", 0)
+        family, rank = legacy_policy(draft.kind, draft.step) or ("", 0)
     return DraftView(
-        id=doc["id"],
-        client=doc["client"],
-        kind=doc["kind"],
-        step=doc.get("step"),
-        status=doc["status"],
-        anchor=doc["anchor"],
-        edited=bool(doc.get("edited")),
-        message_id=doc.get("message_id"),
-        in_reply_to=doc.get("in_reply_to"),
-        references=tuple(doc.get("references") or ()),
-        sent_at=_when(doc.get("sent_at")),
-        created_at=_when(doc.get("created_at")),
+        id=draft.id,
+        client=draft.client,
+        kind=draft.kind,
+        step=draft.step,
+        status=draft.status,
+        anchor=draft.anchor,
+        edited=draft.edited,
+        message_id=draft.message_id,
+        in_reply_to=draft.in_reply_to,
+        references=draft.references,
+        sent_at=draft.sent_at,
+        created_at=draft.created_at,
         family=family,
         rank=rank,
-        slot=doc.get("slot") or "",
-        meta=doc.get("meta") or {},
-        subject=doc.get("subject") or "",
+        slot=draft.slot,
+        meta=draft.meta,
+        subject=draft.subject,
     )
 
 
@@ -98,7 +96,7 @@ def build_context(
     settings: Settings,
     client_id: str,
     index: MessageIndex,
-    drafts: Sequence[dict[str, Any]],
+    drafts: Sequence[Draft],
     calendar: BusinessCalendar,
     now: datetime,
     ledger: LedgerView | None = None,
@@ -117,7 +115,7 @@ def build_context(
         contract=client.contract,
         calendar=calendar,
         threads=index.threads(client_id, since, now),
-        drafts=tuple(draft_view(d) for d in drafts if d["client"] == client_id),
+        drafts=tuple(draft_view(d) for d in drafts if d.client == client_id),
         now=now,
         contact_name=client.contact_name,
         addons=dict(client.addons),
@@ -130,7 +128,7 @@ def build_context(
 def statuses(
     settings: Settings,
     index: MessageIndex,
-    drafts: Sequence[dict[str, Any]],
+    drafts: Sequence[Draft],
     calendar: BusinessCalendar,
     now: datetime,
     rules: Sequence[Rule] = RULES,
@@ -233,22 +231,18 @@ class PlanApplier:
     def _withdraw(self, action: WithdrawDraft) -> None:
         draft = self.store.draft(action.draft_id)
         reason = word(action.evidence, self.zone)
-        history = [
-            *draft.get("history", []),
-            history_entry(self.now, "withdrawn", "mailwatch", draft["version"], reason),
-        ]
-        self.store.update_draft(
-            action.draft_id,
-            {
-                "status": WITHDRAWN,
-                "history": history,
-                "updated_at": self.now.isoformat(),
-                "withdrawn_reason": reason,
-                "withdrawn_code": action.evidence.reason,
-            },
+        self.store.save_draft(
+            transition(
+                draft,
+                DraftEvent.WITHDRAW,
+                at=self.now,
+                note=reason,
+                withdrawn_reason=reason,
+                withdrawn_code=action.evidence.reason,
+            )
         )
         self.store.record_event(
-            draft["client"],
+            draft.client,
             "draft_withdrawn",
             self.now,
             {"draft": action.draft_id, "by": "mailwatch", "reason": reason},
@@ -259,33 +253,29 @@ class PlanApplier:
     def _create(self, action: CreateDraft, body: str) -> None:
         reason = evidence_dict(action.evidence, self.zone)
         draft_id = self.store.next_draft_id()
-        draft = {
-            "id": draft_id,
-            "client": action.client,
-            "kind": action.kind,
-            "step": action.step,
-            "status": PENDING,
-            "version": 1,
-            "edited": False,
-            "anchor": action.anchor,
-            "family": action.family,
-            "rank": action.rank,
-            "slot": action.slot,
-            "needs_edit": action.needs_edit,
-            "meta": json_facts(action.meta),
-            "to": list(action.to),
-            "subject": action.subject,
-            "body": body,
-            "in_reply_to": action.in_reply_to,
-            "references": list(action.references),
-            "reason": reason,
-            "created_at": self.now.isoformat(),
-            "updated_at": self.now.isoformat(),
-            "supersedes": action.supersedes,
-            "history": [history_entry(self.now, "drafted", "mailwatch", 1, reason["text"])],
-            "message_id": None,
-            "sent_at": None,
-        }
+        draft = Draft(
+            id=draft_id,
+            client=action.client,
+            kind=action.kind,
+            step=action.step,
+            status=PENDING,
+            anchor=action.anchor,
+            to=tuple(action.to),
+            subject=action.subject,
+            body=body,
+            in_reply_to=action.in_reply_to,
+            references=tuple(action.references),
+            reason=reason,
+            created_at=self.now,
+            updated_at=self.now,
+            supersedes=action.supersedes,
+            history=(HistoryEntry(self.now, "drafted", "mailwatch", 1, reason["text"]),),
+            family=action.family,
+            rank=action.rank,
+            slot=action.slot,
+            needs_edit=action.needs_edit,
+            meta=json_facts(action.meta),
+        )
         self.store.insert_draft(draft)
         self.store.record_event(
             action.client,
@@ -351,7 +341,7 @@ def evaluate(
     calendar: BusinessCalendar,
     now: datetime,
     cache: PlanCache | None = None,
-    drafts: Sequence[dict[str, Any]] | None = None,
+    drafts: Sequence[Draft] | None = None,
     rules: Sequence[Rule] = RULES,
 ) -> EvaluateReport:
     applier = PlanApplier(settings, store, renderer, now)
@@ -359,9 +349,9 @@ def evaluate(
     ledger = LedgerView.from_store(store)
     with store.batch():
         # A client's plan only touches that client's drafts: one pass to group them.
-        by_client: dict[str, list[dict[str, Any]]] = {}
+        by_client: dict[str, list[Draft]] = {}
         for draft in store.drafts() if drafts is None else drafts:
-            by_client.setdefault(draft["client"], []).append(draft)
+            by_client.setdefault(draft.client, []).append(draft)
         for client_id in sorted(settings.clients):
             mine = by_client.get(client_id, [])
             try:

@@ -1,8 +1,9 @@
 """Stored records turned into the core's Messages, grouped by client and sorted by date.
 
-Built once per process (and again only when another process rewrote the
-state), then grown as new mail arrives, so a quiet cycle does not walk the
-whole mailbox.
+Built once per process from the months of the rules' window (and again only when
+another process changed those months, or the window moved), then grown as new
+mail arrives, so a quiet cycle does not walk the mailbox. What lies before the
+window reaches `status` through the store's per-client aggregates.
 """
 
 from __future__ import annotations
@@ -10,60 +11,59 @@ from __future__ import annotations
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from mailwatch.core.attribution import Directory
 from mailwatch.core.model import SENT, Message
 from mailwatch.core.threads import Thread, build_threads
+from mailwatch.store.records import Draft, MessageRecord
+from mailwatch.store.store import ClientStats
 
 
-def to_message(record: dict[str, Any], directory: Directory) -> Message:
-    attribution = directory.attribute(
-        record.get("from"), record.get("to", []), record.get("cc", [])
-    )
+def to_message(record: MessageRecord, directory: Directory) -> Message:
+    attribution = directory.attribute(record.from_addr, record.to, record.cc)
     return Message(
-        key=record["key"],
-        join_id=record["jid"],
-        in_reply_to=record.get("irt"),
-        references=tuple(record.get("refs") or ()),
-        subject=record.get("subject", ""),
-        date=datetime.fromisoformat(record["date"]),
+        key=record.key,
+        join_id=record.join_id,
+        in_reply_to=record.in_reply_to,
+        references=record.references,
+        subject=record.subject,
+        date=record.date,
         direction=attribution.direction,
         client=attribution.client,
         counterparts=attribution.counterparts,
-        from_name=record.get("from_name", ""),
-        not_contact=record.get("nc"),
-        asks=record.get("asks"),
-        snippet=record.get("snippet", ""),
+        from_name=record.from_name,
+        not_contact=record.not_contact,
+        asks=record.asks,
+        snippet=record.snippet,
         aliases=_aliases(record),
-        facts=record.get("facts") or {},
+        facts=record.facts,
     )
 
 
-def _aliases(record: dict[str, Any]) -> tuple[str, ...]:
-    aliases = [a for a in record.get("aliases") or () if a != record["jid"]]
-    if record.get("gm"):
-        aliases.append(f"gm:{record['gm']}")
+def _aliases(record: MessageRecord) -> tuple[str, ...]:
+    aliases = [a for a in record.alias_ids if a != record.join_id]
+    if record.gm_msgid:
+        aliases.append(f"gm:{record.gm_msgid}")
     return tuple(aliases)
 
 
-def sent_draft_message(draft: dict[str, Any]) -> Message | None:
+def sent_draft_message(draft: Draft) -> Message | None:
     """A draft we sent, as an outbound message, until its copy is synced from Sent."""
-    if draft.get("status") != SENT or not draft.get("message_id") or not draft.get("sent_at"):
+    if draft.status != SENT or not draft.message_id or draft.sent_at is None:
         return None
     return Message(
-        key=f"draft/{draft['id']}",
-        join_id=draft["message_id"],
-        in_reply_to=draft.get("in_reply_to"),
-        references=tuple(draft.get("references") or ()),
-        subject=draft.get("subject", ""),
-        date=datetime.fromisoformat(draft["sent_at"]),
+        key=f"draft/{draft.id}",
+        join_id=draft.message_id,
+        in_reply_to=draft.in_reply_to,
+        references=draft.references,
+        subject=draft.subject,
+        date=draft.sent_at,
         direction="out",
-        client=draft["client"],
-        counterparts=tuple(draft.get("to") or ()),
+        client=draft.client,
+        counterparts=draft.to,
         # A follow-up or a pause notice asks for an answer; a holding reply, a
         # confirmation or a billing notice is not chased by the follow-up ladder.
-        asks=draft.get("kind") in ("follow_up", "pause_notice"),
+        asks=draft.kind in ("follow_up", "pause_notice"),
     )
 
 
@@ -88,18 +88,24 @@ class MessageIndex:
         self.directory = directory
         self._clients: dict[str, _ClientMessages] = {}
         self._virtual: dict[str, Message] = {}
+        self._history: dict[str, ClientStats] = {}
         # client -> (what its window held, the threads built from it). The rules run for
         # every client on every evaluate; on a quiet cycle the windows hold the same
         # messages as last time, and grouping them was most of the cycle's cost.
         self._threads: dict[str, tuple[tuple[object, ...], tuple[Thread, ...]]] = {}
 
-    def add_records(self, records: Iterable[dict[str, Any]]) -> None:
+    def add_records(self, records: Iterable[MessageRecord]) -> None:
         for record in records:
             message = to_message(record, self.directory)
             if message.client is not None:
                 self._clients.setdefault(message.client, _ClientMessages()).add(message)
 
-    def set_sent_drafts(self, drafts: Iterable[dict[str, Any]]) -> None:
+    def set_history(self, stats: dict[str, ClientStats]) -> None:
+        """Each client's last message each way ever (the store's aggregates), for the
+        clients whose last contact lies before the window held in memory."""
+        self._history = stats
+
+    def set_sent_drafts(self, drafts: Iterable[Draft]) -> None:
         """Sent drafts stand in for their Sent copies (deduplicated by Message-ID).
 
         Unchanged ones keep their Message object, so the threads cache sees them as the
@@ -107,10 +113,10 @@ class MessageIndex:
         """
         fresh: dict[str, Message] = {}
         for draft in drafts:
-            if draft.get("status") != SENT:
+            if draft.status != SENT:
                 continue
-            known = self._virtual.get(f"draft/{draft['id']}")
-            if known is not None and known.join_id == draft.get("message_id"):
+            known = self._virtual.get(f"draft/{draft.id}")
+            if known is not None and known.join_id == draft.message_id:
                 fresh[known.key] = known
                 continue
             message = sent_draft_message(draft)
@@ -172,4 +178,12 @@ class MessageIndex:
             mine = message.client == client and message.date <= now
             if mine and (last_out is None or message.date > last_out):
                 last_out = message.date
+        history = self._history.get(client)
+        if history is not None:
+            # Before the window: the aggregates (only usable if not after `now`, e.g.
+            # with --now in the past; the window then holds that time's mail anyway).
+            if last_in is None and history.last_in is not None and history.last_in <= now:
+                last_in = history.last_in
+            if last_out is None and history.last_out is not None and history.last_out <= now:
+                last_out = history.last_out
         return last_in, last_out

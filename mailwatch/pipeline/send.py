@@ -26,20 +26,21 @@ reach the server, its copy turning up later records it as sent after all.
 from __future__ import annotations
 
 import asyncio
-import base64
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mailwatch.core.model import APPROVED, FAILED, PENDING, REJECTED, SENDING, SENT, WITHDRAWN
-from mailwatch.drafts.approval import content_fingerprint, history_entry
+from mailwatch.core.model import APPROVED, REJECTED, SENDING, SENT, WITHDRAWN
+from mailwatch.drafts.approval import content_fingerprint
 from mailwatch.drafts.compose import build_message, message_bytes, new_message_id
+from mailwatch.drafts.lifecycle import PAST, DraftEvent, transition
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed
 from mailwatch.faults import crash_point
 from mailwatch.logs import redact
 from mailwatch.retry import AUTH_FAILURE_WAIT, backoff
 from mailwatch.smtp.base import DeliveryUnknown, PermanentFailure, TemporaryFailure
+from mailwatch.store.records import Attempt, Draft
 
 if TYPE_CHECKING:
     from mailwatch.pipeline.app import App
@@ -74,34 +75,38 @@ class Sender:
 
     # -- state changes ----------------------------------------------------------------
 
-    def _update(
-        self,
-        draft: dict[str, Any],
-        fields: dict[str, Any],
-        action: str = "",
-        note: str = "",
-        event: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        if action:
-            fields["history"] = [
-                *draft.get("history", []),
-                history_entry(self.now, action, "mailwatch", draft["version"], note),
-            ]
-        fields["updated_at"] = self.now.isoformat()
+    def _save(self, draft: Draft) -> Draft:
         with self.store.batch():
-            self.store.update_draft(draft["id"], fields)
-            if event is not None:
-                self.store.record_event(
-                    draft["client"], f"draft_{action}", self.now, {"draft": draft["id"], **event}
-                )
-        draft.update(fields)
+            self.store.save_draft(draft)
         return draft
+
+    def _step(
+        self,
+        draft: Draft,
+        event: DraftEvent,
+        note: str = "",
+        timeline: dict[str, Any] | None = None,
+        **values: Any,
+    ) -> Draft:
+        """A lifecycle transition, saved (and, with `timeline`, an event in the client's
+        timeline) in one atomic write."""
+        changed = transition(draft, event, at=self.now, note=note, **values)
+        with self.store.batch():
+            self.store.save_draft(changed)
+            if timeline is not None:
+                self.store.record_event(
+                    draft.client,
+                    f"draft_{PAST[event]}",
+                    self.now,
+                    {"draft": draft.id, **timeline},
+                )
+        return changed
 
     # -- the pass ---------------------------------------------------------------------
 
     async def run(self) -> SendReport:
         for draft in self.store.drafts(statuses=[REJECTED, WITHDRAWN]):
-            if draft.get("outcome_unknown"):
+            if draft.outcome_unknown:
                 await self._look_for_late_proof(draft)
         for draft in self.store.drafts(statuses=[SENDING]):
             await self._resume(draft)
@@ -109,119 +114,119 @@ class Sender:
             if (
                 self.settings.config.smtp
                 and self.settings.config.smtp.save_to_sent
-                and not draft.get("filed")
+                and not draft.filed
             ):
                 await self._file_copy(draft)
         for draft in self.store.drafts(statuses=[APPROVED]):
             await self._send_approved(draft)
         return self.report
 
-    def _may_send_now(self, draft: dict[str, Any]) -> bool:
+    def _may_send_now(self, draft: Draft) -> bool:
         """The checks every send and every resend passes: client, window, reason."""
-        client_id = draft["client"]
+        client_id = draft.client
         if client_id not in self.settings.clients:
-            self._update(
+            self._step(
                 draft,
-                {"status": FAILED, "error": "client no longer configured", "stage": None},
-                "failed",
+                DraftEvent.FAIL,
                 f"The client {client_id!r} is no longer in your client files.",
                 {"reason": "client removed"},
+                error="client no longer configured",
+                stage=None,
             )
-            self.report.failed.append(draft["id"])
+            self.report.failed.append(draft.id)
             return False
         rules = self.settings.rules_for(client_id)
         window = (_hhmm(rules.send_window[0]), _hhmm(rules.send_window[1]))
         zone = self.settings.timezone_for(client_id)
         if not self.app.calendar.in_window(self.now, zone, window):
             opening = self.app.calendar.next_window_opening(self.now, zone, window)
-            self.report.waiting_for_window[draft["id"]] = opening
+            self.report.waiting_for_window[draft.id] = opening
             return False
         reason = self.app.recheck(draft)
         if reason:
-            fields: dict[str, Any] = {"status": WITHDRAWN, "withdrawn_reason": reason}
-            if draft.get("stage") == "data":
+            self._step(
+                draft,
+                DraftEvent.WITHDRAW,
+                reason,
+                {"reason": reason},
+                withdrawn_reason=reason,
                 # An earlier attempt may have reached the server: keep watching for it.
-                fields["outcome_unknown"] = True
-            self._update(draft, fields, "withdrawn", reason, {"reason": reason})
-            self.report.withdrawn.append(draft["id"])
+                outcome_unknown=draft.outcome_unknown or draft.stage == "data",
+            )
+            self.report.withdrawn.append(draft.id)
             return False
         return True
 
-    async def _send_approved(self, draft: dict[str, Any]) -> None:
-        retry_at = draft.get("retry_at")
-        if retry_at and datetime.fromisoformat(retry_at) > self.now:
-            self.report.retrying.append(draft["id"])
+    async def _send_approved(self, draft: Draft) -> None:
+        if draft.retry_at is not None and draft.retry_at > self.now:
+            self.report.retrying.append(draft.id)
             return
         if not self._may_send_now(draft):
             return
-        approved = draft.get("approved_fingerprint")
+        approved = draft.approved_fingerprint
         if approved and approved != content_fingerprint(draft):
             # The approval was for other text (or other recipients): never send what the
             # owner did not approve.
             note = "Its text or recipients changed after your approval; approve it again."
-            self._update(
-                draft,
-                {"status": PENDING, "approved_fingerprint": None},
-                "unapproved",
-                note,
-                {"reason": note},
+            self._step(
+                draft, DraftEvent.UNAPPROVE, note, {"reason": note}, approved_fingerprint=None
             )
             return
-        if not draft.get("message_id"):
-            self._prepare(draft)
+        if not draft.message_id:
+            draft = self._prepare(draft)
         else:
-            self._update(
-                draft, {"status": SENDING, "stage": "prepared", "stage_at": self.now.isoformat()}
-            )
+            draft = self._step_quietly(draft, DraftEvent.PREPARE, stage="prepared")
         crash_point("send.before_smtp")
         await self._transmit(draft)
 
-    def _prepare(self, draft: dict[str, Any]) -> None:
+    def _step_quietly(self, draft: Draft, event: DraftEvent, **values: Any) -> Draft:
+        """A transition that leaves no line in the history (a step of the protocol)."""
+        changed = transition(draft, event, at=self.now, history=False, stage_at=self.now, **values)
+        return self._save(changed)
+
+    def _prepare(self, draft: Draft) -> Draft:
         owner = self.settings.owner
         message_id = new_message_id(owner)
         raw = message_bytes(build_message(draft, owner, message_id, self.now))
         # Identity and bytes are durable before the server hears of them.
-        self._update(
-            draft,
-            {
-                "status": SENDING,
-                "message_id": message_id,
-                "raw": base64.b64encode(raw).decode(),
-                "stage": "prepared",
-                "stage_at": self.now.isoformat(),
-            },
+        return self._step_quietly(
+            draft, DraftEvent.PREPARE, message_id=message_id, raw=raw, stage="prepared"
         )
 
-    def _recipients(self, draft: dict[str, Any]) -> list[str]:
+    def _recipients(self, draft: Draft) -> list[str]:
         smtp = self.settings.config.smtp
-        recipients = list(draft["to"])
+        recipients = list(draft.to)
         if smtp is not None and smtp.bcc_self and self.settings.owner.email not in recipients:
             recipients.append(self.settings.owner.email)  # envelope only: the proof copy
         return recipients
 
-    async def _transmit(self, draft: dict[str, Any]) -> None:
-        raw = base64.b64decode(draft["raw"])
+    async def _transmit(self, draft: Draft) -> None:
+        assert draft.raw is not None
+        current = draft
 
         def before_data() -> None:
-            self._update(draft, {"stage": "data", "stage_at": self.now.isoformat()})
+            nonlocal current
+            current = self._save(
+                current.changed(stage="data", stage_at=self.now, updated_at=self.now)
+            )
             crash_point("send.before_data")
 
         try:
             delivery = await self.app.outbox.send(
-                self.settings.owner.email, self._recipients(draft), raw, before_data
+                self.settings.owner.email, self._recipients(draft), draft.raw, before_data
             )
         except PermanentFailure as exc:
-            self._failed(draft, exc.reply, exc.refused)
+            self._failed(current, exc.reply, exc.refused)
             return
         except AuthenticationFailed as exc:
-            self._retry_later(draft, str(exc), AUTH_FAILURE_WAIT)
+            self._retry_later(current, str(exc), AUTH_FAILURE_WAIT)
             return
         except (TemporaryFailure, ConnectionFailed) as exc:
-            self._retry_later(draft, str(exc))
+            self._retry_later(current, str(exc))
             return
         except DeliveryUnknown as exc:
-            log.warning("draft %s: %s; will look for proof before any retry", draft["id"], exc)
-            self.report.unresolved.append(draft["id"])
+            log.warning("draft %s: %s; will look for proof before any retry", draft.id, exc)
+            self.report.unresolved.append(draft.id)
             return
         crash_point("send.after_smtp")
         refused = {a: r for a, r in delivery.refused.items() if a != self.settings.owner.email}
@@ -230,65 +235,59 @@ class Sender:
             if refused
             else ""
         )
-        self._mark_sent(draft, note, refused)
-        await self._file_copy(draft)
+        sent = self._mark_sent(current, note, refused)
+        await self._file_copy(sent)
 
-    def _mark_sent(self, draft: dict[str, Any], note: str, refused: dict[str, str]) -> None:
-        self._update(
+    def _mark_sent(self, draft: Draft, note: str, refused: dict[str, str]) -> Draft:
+        sent = self._step(
             draft,
-            {
-                "status": SENT,
-                "sent_at": self.now.isoformat(),
-                "stage": None,
-                "refused": refused,
-                # Earlier failed attempts stay in the history; the draft no longer has a
-                # problem to show.
-                "error": None,
-                "retry_at": None,
-                "outcome_unknown": False,
-            },
-            "sent",
+            DraftEvent.SENT,
             note,
-            {"message_id": draft["message_id"], "refused": refused},
+            {"message_id": draft.message_id, "refused": refused},
+            sent_at=self.now,
+            stage=None,
+            refused=refused,
+            # Earlier failed attempts stay in the history; the draft no longer has a
+            # problem to show.
+            error=None,
+            retry_at=None,
+            outcome_unknown=False,
         )
-        self.report.sent.append(draft["id"])
-        log.info("sent draft %s to %s", draft["id"], ", ".join(draft["to"]))
+        self.report.sent.append(draft.id)
+        log.info("sent draft %s to %s", draft.id, ", ".join(draft.to))
+        return sent
 
-    def _failed(self, draft: dict[str, Any], reply: str, refused: dict[str, str]) -> None:
+    def _failed(self, draft: Draft, reply: str, refused: dict[str, str]) -> None:
         reply = redact(reply)
-        self._update(
+        self._step(
             draft,
-            {"status": FAILED, "error": reply, "refused": refused, "stage": None},
-            "failed",
+            DraftEvent.FAIL,
             f"The mail server refused it: {reply}",
             {"reply": reply},
+            error=reply,
+            refused=refused,
+            stage=None,
         )
-        self.report.failed.append(draft["id"])
+        self.report.failed.append(draft.id)
 
-    def _retry_later(
-        self, draft: dict[str, Any], reason: str, wait: timedelta | None = None
-    ) -> None:
+    def _retry_later(self, draft: Draft, reason: str, wait: timedelta | None = None) -> None:
         reason = redact(reason)
-        attempts = [*draft.get("attempts", []), {"at": self.now.isoformat(), "error": reason}]
-        first = datetime.fromisoformat(attempts[0]["at"])
-        if self.now - first > GIVE_UP_AFTER:
+        attempts = (*draft.attempts, Attempt(self.now, reason))
+        if self.now - attempts[0].at > GIVE_UP_AFTER:
             self._failed(draft, f"still failing after {len(attempts)} attempts: {reason}", {})
             return
         delay = wait or backoff(len(attempts))
-        self._update(
+        self._step(
             draft,
-            {
-                "status": APPROVED,
-                "stage": None,
-                "attempts": attempts,
-                "retry_at": (self.now + delay).isoformat(),
-                "error": reason,
-            },
-            "retry",
+            DraftEvent.RETRY,
             f"Will try again after {delay}: {reason}",
+            stage=None,
+            attempts=attempts,
+            retry_at=self.now + delay,
+            error=reason,
         )
-        self.report.retrying.append(draft["id"])
-        log.warning("draft %s: %s; retrying in %s", draft["id"], reason, delay)
+        self.report.retrying.append(draft.id)
+        log.warning("draft %s: %s; retrying in %s", draft.id, reason, delay)
 
     # -- after a crash ----------------------------------------------------------------
 
@@ -307,15 +306,17 @@ class Sender:
         uids = await asyncio.to_thread(self.app.mailbox.find_message_id, folder, message_id)
         return bool(uids)
 
-    async def _resume(self, draft: dict[str, Any]) -> None:
-        message_id = draft["message_id"]
+    async def _resume(self, draft: Draft) -> None:
+        assert draft.message_id is not None
         folders = self._proof_folders()
         for folder in folders:
-            if await self._find(folder, message_id):
-                self._mark_sent(draft, f"Confirmed sent: found in {folder} after a restart.", {})
-                await self._file_copy(draft)
+            if await self._find(folder, draft.message_id):
+                sent = self._mark_sent(
+                    draft, f"Confirmed sent: found in {folder} after a restart.", {}
+                )
+                await self._file_copy(sent)
                 return
-        if draft.get("stage") != "data":
+        if draft.stage != "data":
             # Never reached DATA: nothing can have gone out. Send it, if it still should go.
             if self._may_send_now(draft):
                 await self._transmit(draft)
@@ -329,48 +330,47 @@ class Sender:
                 {},
             )
             return
-        stage_at = datetime.fromisoformat(draft["stage_at"])
+        stage_at = draft.stage_at or draft.updated_at
         wait = timedelta(seconds=self.settings.config.smtp.proof_wait_seconds)  # type: ignore[union-attr]
         if self.now - stage_at < wait:
-            self.report.unresolved.append(draft["id"])
+            self.report.unresolved.append(draft.id)
             return
         if not self._may_send_now(draft):
             return  # withdrawn (and still watched for a late copy) or out of hours
         log.warning(
             "draft %s: no copy found %s after sending; sending again",
-            draft["id"],
+            draft.id,
             self.now - stage_at,
         )
         await self._transmit(draft)
 
-    async def _look_for_late_proof(self, draft: dict[str, Any]) -> None:
+    async def _look_for_late_proof(self, draft: Draft) -> None:
         """A draft cancelled or withdrawn while its outcome was unknown: if the attempt
         did reach the server after all, its copy shows up; record what really happened."""
-        stage_at = draft.get("stage_at")
-        if not draft.get("message_id") or not stage_at:
+        if not draft.message_id or draft.stage_at is None:
             return
-        if self.now - datetime.fromisoformat(stage_at) > GIVE_UP_AFTER:
-            self._update(draft, {"outcome_unknown": False})  # stop looking
+        if self.now - draft.stage_at > GIVE_UP_AFTER:
+            self._save(draft.changed(outcome_unknown=False, updated_at=self.now))  # stop looking
             return
         for folder in self._proof_folders():
-            if await self._find(folder, draft["message_id"]):
-                self._mark_sent(
+            if await self._find(folder, draft.message_id):
+                sent = self._mark_sent(
                     draft,
                     f"It did go out: the attempt in doubt reached the server (its copy is "
-                    f"in {folder}), although the draft was {draft['status']} afterwards.",
+                    f"in {folder}), although the draft was {draft.status} afterwards.",
                     {},
                 )
-                await self._file_copy(draft)
+                await self._file_copy(sent)
                 return
 
-    async def _file_copy(self, draft: dict[str, Any]) -> None:
+    async def _file_copy(self, draft: Draft) -> None:
         smtp = self.settings.config.smtp
-        if smtp is None or not smtp.save_to_sent or draft.get("filed"):
+        if smtp is None or not smtp.save_to_sent or draft.filed:
             return
+        assert draft.message_id is not None and draft.raw is not None
         crash_point("send.before_append")
         sent = self.app.sent_folder()
-        if not await self._find(sent, draft["message_id"]):
-            raw = base64.b64decode(draft["raw"])
-            when = datetime.fromisoformat(draft["sent_at"])
-            await asyncio.to_thread(self.app.mailbox.append, sent, raw, when)
-        self._update(draft, {"filed": True})
+        if not await self._find(sent, draft.message_id):
+            when = draft.sent_at or self.now
+            await asyncio.to_thread(self.app.mailbox.append, sent, draft.raw, when)
+        self._save(draft.changed(filed=True, updated_at=self.now))

@@ -2,9 +2,11 @@
 
 Per folder we keep {UIDVALIDITY, last UID, UIDNEXT, HIGHESTMODSEQ}. A quiet
 folder costs one STATUS. New UIDs are fetched in batches (headers first, then
-the first bytes of the text only for recent messages: old mail feeds
-statistics, not rules). The cursor only moves forward in the same atomic write
-that records the messages it covers, so a crash never skips mail.
+the first bytes of the text only for recent messages that are kept: old mail
+feeds statistics, not rules). Only mail the router keeps is stored (today, client
+mail); the cursor moves past the rest. The cursor only moves forward in the
+commit that records the messages it covers, and is written after them, so a crash
+never skips mail (see mailwatch/store/store.py).
 """
 
 from __future__ import annotations
@@ -20,14 +22,14 @@ from mailwatch.imap.base import FetchedMessage, FolderStatus, Mailbox
 from mailwatch.parse import ParsedHeaders, ParseError, parse_headers
 from mailwatch.parse.fields import TEXT_PREFIX_BYTES
 from mailwatch.pipeline.records import add_text, build_record, message_key
-from mailwatch.store import FolderState, Store
+from mailwatch.store import FolderState, MessageRecord, Store
 
 log = logging.getLogger("mailwatch.imap")
 
 FETCH_BATCH = 500  # UIDs per FETCH: well under servers' command-length limits
-# A big first sync commits when the pending messages reach this, or what is already
-# stored if that is more: every write then at least doubles the store, so a first sync
-# of n messages rewrites the file O(log n) times instead of n/5000 times.
+# A big first sync commits every this many messages fetched. A commit rewrites only the
+# month files it touched, so committing often costs little, and a first sync broken
+# off half-way resumes from the last commit.
 COMMIT_EVERY = 5000
 
 
@@ -45,16 +47,17 @@ class TextPolicy:
     inbound_days: int = 30
     request_phrases: tuple[str, ...] = ()
 
-    def wants(self, record: dict[str, Any], now: datetime) -> bool:
-        ours = record.get("from") in self.own_addresses
+    def wants(self, record: MessageRecord, now: datetime) -> bool:
+        ours = record.from_addr in self.own_addresses
         days = self.outbound_days if ours else self.inbound_days
-        return datetime.fromisoformat(record["date"]) >= now - timedelta(days=days)
+        return record.date >= now - timedelta(days=days)
 
 
 @dataclass
 class FolderReport:
     folder: str
-    new: int = 0
+    new: int = 0  # new messages stored (kept)
+    other: int = 0  # new messages read and not kept (not a client's)
     quarantined: int = 0
     renumbered: bool = False
 
@@ -62,11 +65,15 @@ class FolderReport:
 @dataclass
 class SyncReport:
     folders: list[FolderReport] = field(default_factory=list)
-    new_records: list[dict[str, Any]] = field(default_factory=list)
+    new_records: list[MessageRecord] = field(default_factory=list)
 
     @property
     def new(self) -> int:
         return sum(f.new for f in self.folders)
+
+    @property
+    def other(self) -> int:
+        return sum(f.other for f in self.folders)
 
     @property
     def quarantined(self) -> int:
@@ -97,7 +104,8 @@ class FolderSync:
         self.now = now
         self.policy = policy
         self.report = FolderReport(folder)
-        self.records: list[dict[str, Any]] = []
+        self.records: list[MessageRecord] = []
+        self.router = store.router
 
     def run(self) -> FolderReport:
         status = self.mailbox.status(self.folder)
@@ -119,24 +127,28 @@ class FolderSync:
     # -- ingestion --------------------------------------------------------------------
 
     def _ingest(self, uids: list[int], status: FolderStatus, last_uid: int) -> None:
-        pending: list[dict[str, Any]] = []
+        pending: list[MessageRecord] = []
         pending_quarantine: list[dict[str, Any]] = []
+        texts: dict[str, str] = {}
         cursor = last_uid
+        fetched = 0
         for batch in _batches(uids, FETCH_BATCH):
-            records, quarantine = self._fetch_batch(status.uidvalidity, batch)
+            records, quarantine = self._fetch_batch(status.uidvalidity, batch, texts)
             pending.extend(records)
             pending_quarantine.extend(quarantine)
             cursor = max(batch)
-            if len(pending) >= max(COMMIT_EVERY, self.store.message_count()):
-                self._commit(pending, pending_quarantine, status, cursor, final=False)
-                pending, pending_quarantine = [], []
-        self._commit(pending, pending_quarantine, status, cursor, final=True)
+            fetched += len(batch)
+            if fetched >= COMMIT_EVERY:
+                self._commit(pending, pending_quarantine, texts, status, cursor, final=False)
+                pending, pending_quarantine, texts = [], [], {}
+                fetched = 0
+        self._commit(pending, pending_quarantine, texts, status, cursor, final=True)
 
     def _fetch_batch(
-        self, uidvalidity: int, uids: Sequence[int]
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        self, uidvalidity: int, uids: Sequence[int], texts: dict[str, str]
+    ) -> tuple[list[MessageRecord], list[dict[str, Any]]]:
         fetched = self.mailbox.fetch_headers(self.folder, uids)
-        records: list[dict[str, Any]] = []
+        records: list[MessageRecord] = []
         quarantine: list[dict[str, Any]] = []
         parsed_by_uid: dict[int, ParsedHeaders] = {}
         for item in fetched:
@@ -152,7 +164,7 @@ class FolderSync:
                 log.exception("unexpected failure parsing %s", key)
                 quarantine.append(self._quarantine_entry(item, key, f"parser failure: {exc!r}"))
                 continue
-            record = build_record(self.folder, uidvalidity, item, parsed)
+            record = build_record(self.folder, uidvalidity, item, parsed, self.now)
             if record is None:
                 quarantine.append(
                     self._quarantine_entry(
@@ -160,30 +172,36 @@ class FolderSync:
                     )
                 )
                 continue
+            if self.router is not None and not self.router.keep(record):
+                self.report.other += 1
+                continue
             records.append(record)
             parsed_by_uid[item.uid] = parsed
-        self._add_texts(records, parsed_by_uid)
+        self._add_texts(records, parsed_by_uid, texts)
         return records, quarantine
 
     def _add_texts(
-        self, records: list[dict[str, Any]], parsed_by_uid: dict[int, ParsedHeaders]
+        self,
+        records: list[MessageRecord],
+        parsed_by_uid: dict[int, ParsedHeaders],
+        texts: dict[str, str],
     ) -> None:
         recent = [r for r in records if self.policy.wants(r, self.now)]
         if not recent:
             return
-        bodies = self.mailbox.fetch_text(self.folder, [r["uid"] for r in recent], TEXT_PREFIX_BYTES)
+        bodies = self.mailbox.fetch_text(self.folder, [r.uid for r in recent], TEXT_PREFIX_BYTES)
         for record in recent:
-            body = bodies.get(record["uid"], b"")
+            body = bodies.get(record.uid, b"")
             try:
-                add_text(
+                texts[record.key] = add_text(
                     record,
-                    parsed_by_uid[record["uid"]],
+                    parsed_by_uid[record.uid],
                     body,
                     TEXT_PREFIX_BYTES,
                     self.policy.request_phrases,
                 )
             except Exception:  # the text is a bonus; the record stands without it
-                log.exception("could not read the text of %s", record["key"])
+                log.exception("could not read the text of %s", record.key)
 
     def _quarantine_entry(self, item: FetchedMessage, key: str, reason: str) -> dict[str, Any]:
         self.report.quarantined += 1
@@ -200,8 +218,9 @@ class FolderSync:
 
     def _commit(
         self,
-        records: list[dict[str, Any]],
+        records: list[MessageRecord],
         quarantine: list[dict[str, Any]],
+        texts: dict[str, str],
         status: FolderStatus,
         cursor: int,
         *,
@@ -216,7 +235,7 @@ class FolderSync:
             highestmodseq=status.highestmodseq if final else None,
         )
         with self.store.batch():
-            fresh = self.store.add_messages(records)
+            fresh = self.store.add_messages(records, texts)
             for entry in quarantine:
                 self.store.quarantine(entry)
             self.store.set_folder_state(state)
@@ -237,10 +256,12 @@ class FolderSync:
             status.uidvalidity,
         )
         self.report.renumbered = True
+        # Join id -> key of every stored message of the old numbering (every month: a
+        # renumbering is rare, and the old keys are all void).
         known = {
-            r["jid"]: r
-            for r in self.store.messages()
-            if r["folder"] == self.folder and r["uidvalidity"] == old.uidvalidity
+            r.join_id: r.key
+            for r in self.store.all_messages()
+            if r.folder == self.folder and r.uidvalidity == old.uidvalidity
         }
         uids = self.mailbox.uids_after(self.folder, 0)
         rekey: dict[str, dict[str, Any]] = {}
@@ -252,13 +273,13 @@ class FolderSync:
                 except Exception:
                     fresh_uids.append(item.uid)
                     continue
-                record = build_record(self.folder, status.uidvalidity, item, parsed)
-                match = known.pop(record["jid"], None) if record else None
+                record = build_record(self.folder, status.uidvalidity, item, parsed, self.now)
+                match = known.pop(record.join_id, None) if record else None
                 if match is None:
                     fresh_uids.append(item.uid)
                 else:
                     new_key = message_key(self.folder, status.uidvalidity, item.uid)
-                    rekey[match["key"]] = {
+                    rekey[match] = {
                         "key": new_key,
                         "uidvalidity": status.uidvalidity,
                         "uid": item.uid,

@@ -1,4 +1,4 @@
-"""A TinyDB storage that never leaves a half-written file behind.
+"""Writing files so that a crash never leaves a half-written one behind.
 
 TinyDB's JSONStorage rewrites its file in place, so a crash mid-write leaves
 broken JSON. Here every write goes to a temporary file that is fsynced and then
@@ -6,19 +6,21 @@ renamed over the old one (rename is atomic on POSIX), and the directory is
 fsynced so the rename itself survives a power cut. The previous good version is
 kept as `<name>.bak` (a hard link, so keeping it costs no copy).
 
-The data also stays in memory: this process is the only writer (see lock.py),
-so re-reading the file for every query, as JSONStorage does, is pure waste.
-Inside `batch()` writes are held back and land as one atomic write at the end:
-a sync of many messages costs one rewrite, not one per message.
+`AtomicJSONStorage` is the TinyDB storage on top: the data stays in memory (this
+process is the only writer, see lock.py, so re-reading the file for every query,
+as JSONStorage does, is pure waste) and is written only when the store commits
+(`flush`), so one commit of many changes is one write per file it touched.
+
+`append_lines` is the other kind of write: appending to a JSON-lines file, where
+the bytes written follow the change, not the file's size.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
+import errno
 import os
 import stat
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,9 +28,10 @@ from typing import Any
 import orjson
 from tinydb.storages import Storage
 
-from mailwatch.errors import StoreCorrupt
+from mailwatch.errors import StateAccessError
 
-log = logging.getLogger("mailwatch.store")
+PRIVATE_FILE = 0o600  # the state holds client mail metadata and drafts: the owner's only
+PRIVATE_DIR = 0o700
 
 
 def fsync_directory(directory: Path) -> None:
@@ -39,8 +42,27 @@ def fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
-PRIVATE_FILE = 0o600  # the state holds client mail metadata and drafts: the owner's only
-PRIVATE_DIR = 0o700
+@contextlib.contextmanager
+def access(path: Path, doing: str) -> Iterator[None]:
+    """Turn a refused file operation into an error that names the file and the fix."""
+    try:
+        yield
+    except PermissionError as exc:
+        where = Path(exc.filename) if exc.filename else path
+        raise StateAccessError(
+            f"mailwatch cannot {doing} {where}: permission denied.",
+            f"Give your user read and write access to {path.parent} and the files in it "
+            f"(for example `chmod -R u+rwX {path.parent}`), or set [store] dir to a "
+            "folder you can write.",
+        ) from None
+    except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR):
+            raise StateAccessError(
+                f"mailwatch cannot {doing} {path}: {exc.strerror}.",
+                "Free some space or make the folder writable, or set [store] dir to "
+                "another folder; nothing was lost, the previous version is intact.",
+            ) from None
+        raise
 
 
 def make_private_dir(directory: Path) -> None:
@@ -50,7 +72,13 @@ def make_private_dir(directory: Path) -> None:
     when the state sits beside it) are left as they are: the files in them are private
     anyway.
     """
-    directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
+    if directory.exists() and not directory.is_dir():
+        raise StateAccessError(
+            f"The state folder {directory} is a file, not a folder.",
+            "Move that file away, or set [store] dir to another folder.",
+        )
+    with access(directory / ".", "create the folder"):
+        directory.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     if directory.resolve() == Path.home().resolve():
         return
     mode = stat.S_IMODE(directory.stat().st_mode)
@@ -66,103 +94,103 @@ def make_private_file(path: Path) -> None:
             os.chmod(path, PRIVATE_FILE)
 
 
+def backup_path(path: Path) -> Path:
+    return path.with_name(path.name + ".bak")
+
+
 def atomic_write_bytes(path: Path, payload: bytes, *, keep_backup: bool = False) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
-    with open(fd, "wb") as handle:
-        os.fchmod(handle.fileno(), PRIVATE_FILE)  # a leftover tmp may have had another mode
-        handle.write(payload)
-        handle.flush()
-        os.fsync(handle.fileno())
-    if keep_backup and path.exists():
-        backup = path.with_name(path.name + ".bak")
-        link = path.with_name(f".{path.name}.bak.tmp")
-        with contextlib.suppress(FileNotFoundError):
-            link.unlink()
-        os.link(path, link)
-        os.replace(link, backup)
-    os.replace(tmp, path)
-    fsync_directory(path.parent)
+    with access(path, "write"):
+        tmp = path.with_name(f".{path.name}.tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_FILE)
+        with open(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), PRIVATE_FILE)  # a leftover tmp may have had another mode
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if keep_backup and path.exists():
+            link = path.with_name(f".{path.name}.bak.tmp")
+            with contextlib.suppress(FileNotFoundError):
+                link.unlink()
+            os.link(path, link)
+            os.replace(link, backup_path(path))
+        os.replace(tmp, path)
+        fsync_directory(path.parent)
+
+
+def append_lines(path: Path, lines: list[bytes]) -> int:
+    """Append whole lines (each ending in b"\\n") durably; returns the bytes written.
+
+    A crash mid-append leaves at most one torn last line, which readers skip. If the
+    file ends in such a torn line, a line break goes first, so that the next line is
+    not glued to it.
+    """
+    if not lines:
+        return 0
+    payload = b"".join(lines)
+    with access(path, "write"):
+        created = not path.exists()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, PRIVATE_FILE)
+        try:
+            size = os.fstat(fd).st_size
+            if size:
+                with open(path, "rb") as tail:
+                    tail.seek(size - 1)
+                    if tail.read(1) != b"\n":
+                        payload = b"\n" + payload
+            written = 0
+            while written < len(payload):
+                written += os.write(fd, payload[written:])
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        if created:
+            fsync_directory(path.parent)
+    return len(payload)
+
+
+def file_identity(path: Path) -> tuple[int, int, int] | None:
+    """What tells us another process replaced the file (every write is a new inode)."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+
+def dumps(data: Any) -> bytes:
+    # orjson: ~7x faster than json.dumps on a large state.
+    return orjson.dumps(data)
 
 
 class AtomicJSONStorage(Storage):
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    """TinyDB storage over data held in memory, written atomically on `flush()`.
+
+    TinyDB calls `write()` after every change; that only marks the data dirty. The
+    store decides when a change is durable (its commit), in which order the files
+    of one commit are written, and what to do with a file that cannot be read.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], data: dict[str, Any] | None = None) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._data: dict[str, Any] | None = self._load()
-        self._batch_depth = 0
-        self._dirty = False
-        self.writes = 0  # durable writes so far (benchmarks and tests read it)
+        self._data: dict[str, Any] = data if data is not None else {}
+        self.dirty = False
+        self.writes = 0  # durable writes so far
+        self.bytes_written = 0
 
-    def _load(self) -> dict[str, Any] | None:
-        if not self.path.exists():
-            backup = self.path.with_name(self.path.name + ".bak")
-            if backup.exists():
-                # Only possible if someone removed the main file: say so, then recover.
-                log.warning("state file %s is missing; restoring from %s", self.path, backup)
-                return self._parse(backup)
-            return None
-        try:
-            return self._parse(self.path)
-        except StoreCorrupt as exc:
-            backup = self.path.with_name(self.path.name + ".bak")
-            if not backup.exists():
-                raise
-            kept = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-            os.replace(self.path, kept)
-            log.error("%s; kept it as %s and restored the previous version", exc.message, kept)
-            return self._parse(backup)
-
-    @staticmethod
-    def _parse(path: Path) -> dict[str, Any]:
-        try:
-            data = orjson.loads(path.read_bytes() or b"{}")
-        except (orjson.JSONDecodeError, ValueError, UnicodeDecodeError) as exc:
-            raise StoreCorrupt(
-                f"The state file {path} is damaged ({exc}).",
-                "Restore it from a backup, or move it aside to start again from the mailbox.",
-            ) from exc
-        if not isinstance(data, dict):
-            raise StoreCorrupt(f"The state file {path} does not hold mailwatch state.")
-        return data
-
-    def read(self) -> dict[str, Any] | None:
+    def read(self) -> dict[str, Any]:
         return self._data
 
     def write(self, data: dict[str, Any]) -> None:
         self._data = data
-        if self._batch_depth:
-            self._dirty = True
-        else:
-            self._flush()
+        self.dirty = True
 
-    def _flush(self) -> None:
-        # orjson: ~7x faster than json.dumps on a 20k-message state (~60 ms -> ~9 ms a write).
-        payload = orjson.dumps(self._data)
-        atomic_write_bytes(self.path, payload, keep_backup=True)
-        self._dirty = False
+    def flush(self, *, keep_backup: bool = True) -> int:
+        payload = dumps(self._data)
+        atomic_write_bytes(self.path, payload, keep_backup=keep_backup)
+        self.dirty = False
         self.writes += 1
-
-    @contextlib.contextmanager
-    def batch(self) -> Iterator[None]:
-        """Hold writes back and make them durable together, once, on the way out.
-
-        If the block raises, nothing of it is written; the in-memory copy is
-        reloaded from disk so that it matches what is durable.
-        """
-        self._batch_depth += 1
-        try:
-            yield
-        except BaseException:
-            self._batch_depth -= 1
-            if self._batch_depth == 0 and self._dirty:
-                self._data = self._load()
-                self._dirty = False
-            raise
-        self._batch_depth -= 1
-        if self._batch_depth == 0 and self._dirty:
-            self._flush()
+        self.bytes_written += len(payload)
+        return len(payload)
 
     def close(self) -> None:
-        if self._dirty:
-            self._flush()
+        """Nothing to do: unflushed changes are discarded, as a failed commit's are."""

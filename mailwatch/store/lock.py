@@ -15,6 +15,7 @@ from pathlib import Path
 from filelock import FileLock, Timeout
 
 from mailwatch.errors import AlreadyRunning
+from mailwatch.store.atomic import access
 
 
 class ProcessLock:
@@ -27,7 +28,8 @@ class ProcessLock:
 
     def acquire(self, timeout: float) -> None:
         try:
-            self._lock.acquire(timeout=timeout)
+            with access(self.path, "create the lock file"):
+                self._lock.acquire(timeout=timeout)
         except Timeout:
             holder = self.holder()
             who = f" (process {holder})" if holder else ""
@@ -43,9 +45,10 @@ class ProcessLock:
         with contextlib.suppress(OSError, ValueError):  # missing, unreadable, not text
             if self._pid_file.read_text() == mine:
                 return
-        fd = os.open(self._pid_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(fd, "w") as handle:
-            handle.write(mine)
+        with access(self._pid_file, "write"):
+            fd = os.open(self._pid_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(fd, "w") as handle:
+                handle.write(mine)
 
     def release(self) -> None:
         if self._lock.is_locked:

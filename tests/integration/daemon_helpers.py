@@ -97,7 +97,7 @@ class DaemonProcess:
 
     @property
     def health_path(self) -> Path:
-        return self.config.parent / "state" / "mailwatch.json.daemon.json"
+        return self.config.parent / "state" / "daemon.json"
 
     def health(self) -> dict[str, Any]:
         try:

@@ -27,7 +27,7 @@ def state(config: Path) -> Store:
 
 def stored_subjects(config: Path) -> list[str]:
     with state(config) as store:
-        return sorted(m["subject"] for m in store.messages())
+        return sorted(m.subject for m in store.messages())
 
 
 def test_dovecot_restarts_lose_nothing_and_draft_nothing_twice(
@@ -111,12 +111,12 @@ def test_sigterm_during_a_slow_send_delivers_once_and_exits_0(
         to_client = [x for x in deliveries_from_log(log) if "jane@acme.test" in x.rcpt_tos]
         assert len(to_client) == 1
         with state(config) as store:
-            draft = store.draft(draft["id"])
-        assert draft["status"] == "sent" and draft["filed"]
+            stored = store.draft(draft["id"])
+        assert stored.status == "sent" and stored.filed
         client = imap_login(imap_account)
         try:
             client.select_folder("Sent", readonly=True)
-            assert len(client.search(["HEADER", "Message-ID", draft["message_id"]])) == 1
+            assert len(client.search(["HEADER", "Message-ID", stored.message_id])) == 1
         finally:
             client.logout()
         assert "stopped" in d.log()

@@ -121,13 +121,13 @@ def test_health_file_masks_secrets(tmp_path: Path) -> None:
 
     secret = "hëalth-sécret-42"
     register_secret(secret)
-    health = Health(tmp_path / "state.json")
+    health = Health(tmp_path)
     health.start(MONDAY)
     health.error(MONDAY, "imap", f"UnicodeEncodeError('ascii', '\"{secret}\"', 2, 3)")
-    text = (tmp_path / "state.json.daemon.json").read_text()
+    text = (tmp_path / "daemon.json").read_text()
     assert secret not in text and ascii(secret)[1:-1] not in text
-    assert stat.S_IMODE((tmp_path / "state.json.daemon.json").stat().st_mode) == 0o600
-    assert "********" in json.dumps(read_health(tmp_path / "state.json"))
+    assert stat.S_IMODE((tmp_path / "daemon.json").stat().st_mode) == 0o600
+    assert "********" in json.dumps(read_health(tmp_path))
 
 
 # -- 2. A follow-up goes out after the client has replied --------------------------------
@@ -231,13 +231,13 @@ def test_draft_ids_do_not_repeat_after_a_restore(dovecot, imap_account, make_mta
     mta = make_mta()
     config = write_workspace(tmp_path / "mw", imap_account, mta.port)
     dovecot.append_many(imap_account, "Sent", [(ask_raw(), MONDAY)])
-    state = tmp_path / "mw" / "state" / "mailwatch.json"
+    ledger = tmp_path / "mw" / "state" / "ledger.json"  # the drafts and approvals
     assert cli(config, imap_account, "sync").returncode == 0
     before = tmp_path / "before.json"
-    shutil.copy(state, before)
+    shutil.copy(ledger, before)
     assert cli(config, imap_account, "tick", now="2026-11-05T15:00:00+00:00").returncode == 0
     [first] = cli_json(config, imap_account, "queue", "list")
-    shutil.copy(before, state)  # back to the moment before the draft existed
+    shutil.copy(before, ledger)  # back to the moment before the draft existed
     assert cli(config, imap_account, "tick", now="2026-11-05T15:00:00+00:00").returncode == 0
     [second] = cli_json(config, imap_account, "queue", "list")
     assert second["id"] != first["id"]

@@ -51,7 +51,7 @@ def _soak(rounds: int, dovecot, account, make_mta, tmp_path: Path, seed: int) ->
             time.sleep(rng.uniform(0, 0.3))
         daemon.kill()  # SIGKILL, wherever it is
         with Store(state, readonly=True) as store:  # always loadable
-            assert store.meta()["schema_version"] == 1
+            assert store.meta()["schema_version"] == 2
     # Let a last run finish everything that was approved.
     daemon = DaemonProcess(config, account, tmp_path / "daemon.log")
     try:
@@ -66,7 +66,7 @@ def _soak(rounds: int, dovecot, account, make_mta, tmp_path: Path, seed: int) ->
     finally:
         daemon.kill()
     with Store(state, readonly=True) as store:
-        drafts = {d["id"]: d for d in store.drafts()}
+        drafts = {d.id: d for d in store.drafts()}
     assert approved, "the soak approved nothing: it proved nothing"
     delivered = [d for d in deliveries_from_log(log) if "jane@acme.test" in d.rcpt_tos]
     by_id: dict[str, int] = {}
@@ -77,9 +77,9 @@ def _soak(rounds: int, dovecot, account, make_mta, tmp_path: Path, seed: int) ->
         client.select_folder("Sent", readonly=True)
         for draft_id in approved:
             draft = drafts[draft_id]
-            assert draft["status"] == "sent", f"approved draft lost: {draft}"
-            assert by_id.get(draft["message_id"]) == 1, f"delivered {by_id} for {draft_id}"
-            copies = client.search(["HEADER", "Message-ID", draft["message_id"]])
+            assert draft.status == "sent", f"approved draft lost: {draft}"
+            assert by_id.get(draft.message_id) == 1, f"delivered {by_id} for {draft_id}"
+            copies = client.search(["HEADER", "Message-ID", draft.message_id])
             assert len(copies) == 1, f"{len(copies)} Sent copies of {draft_id}"
     finally:
         client.logout()

@@ -110,7 +110,7 @@ def test_every_command_prints_hostile_subjects_without_controls(
         )
         [draft] = store.drafts()
         change_draft(
-            store, draft["id"], "edit", by="owner", now=MONDAY, body="Hi [/b]\x1b[8m\nthere\r\n"
+            store, draft.id, "edit", by="owner", now=MONDAY, body="Hi [/b]\x1b[8m\nthere\r\n"
         )
     health_path(world.settings.store_path).write_text(
         json.dumps(
@@ -126,7 +126,7 @@ def test_every_command_prints_hostile_subjects_without_controls(
     for command in (
         ["queue", "list"],
         ["queue", "list", "--all"],
-        ["queue", "show", draft["id"]],
+        ["queue", "show", draft.id],
         ["status"],
         ["evaluate"],
     ):
@@ -137,7 +137,7 @@ def test_every_command_prints_hostile_subjects_without_controls(
     status = run_cli([*config, "status"], monkeypatch, capsys).out
     assert "Acme [bold]Bakery[/bold]" in status
     assert "bad header [/red]" in status
-    shown = run_cli([*config, "queue", "show", draft["id"]], monkeypatch, capsys).out
+    shown = run_cli([*config, "queue", "show", draft.id], monkeypatch, capsys).out
     assert "Hi [/b]\nthere" in shown
     listed = run_cli([*config, "queue", "list", "--json"], monkeypatch, capsys).out
     assert_clean(listed)
@@ -157,7 +157,7 @@ def test_evaluate_and_send_reports_print_subjects_and_replies_as_text(
         capsys.readouterr()
         show.evaluate_report(app, app.evaluate())
         [draft] = store.drafts()
-        change_draft(store, draft["id"], "approve", by="owner", now=now)
+        change_draft(store, draft.id, "approve", by="owner", now=now)
         show.send_report(app, app.send_blocking())
     out = capsys.readouterr().out
     assert_clean(out)

@@ -91,7 +91,7 @@ def test_summary_describes_the_configuration(tmp_path: Path) -> None:
         "fr: bistro",
         "follow-ups after 3, 7, 14 business days",
         "example overrides: follow_up_days = [2, 5, 10]",
-        str(tmp_path / "state" / "mailwatch.json"),
+        f"State:    {tmp_path / 'state'}",
         "imap.example.com:993, security ssl",
         "smtp.example.com:465, security ssl",
         "$MAILWATCH_IMAP_PASSWORD",

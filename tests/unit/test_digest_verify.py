@@ -16,7 +16,6 @@ from mailwatch.digest.verify import (
     confirmation_text,
     judge,
 )
-from mailwatch.drafts import approval
 
 SECRET = b"s" * 32
 CODE = make_code(SECRET, "dg-1", "d-1", 2)
@@ -114,9 +113,11 @@ def test_reject_and_edit_of_an_approved_draft_are_allowed():
     assert not decide(EDIT, draft_status=SENDING).accepted
 
 
-def test_the_table_matches_change_draft():
+def test_the_table_matches_the_draft_lifecycle():
+    from mailwatch.drafts.lifecycle import DraftEvent, sources
+
     for verb, allowed in ALLOWED_FROM.items():
-        assert allowed == approval._FROM[verb], verb
+        assert allowed == sources(DraftEvent(verb)), verb
 
 
 def test_a_verdict_for_another_code_is_a_bug():

@@ -5,6 +5,7 @@ The same scenarios run against Dovecot and aiosmtpd in tests/integration.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -87,6 +88,13 @@ class World:
         return created, report
 
 
+def rewind(world: World, draft_id: str, **values) -> None:
+    """Put a draft back into an earlier state, as a crash at the right moment leaves it
+    (tests only: real code changes a status through drafts.lifecycle)."""
+    with world.store.batch():
+        world.store.save_draft(dataclasses.replace(world.store.draft(draft_id), **values))
+
+
 @pytest.fixture
 def world(tmp_path):
     w = World(tmp_path)
@@ -102,26 +110,26 @@ def test_unanswered_question_is_followed_up_only_after_approval(world):
     created, report = world.tick(THURSDAY_NY_MORNING)
     assert len(created) == 1
     draft = world.store.draft(created[0])
-    assert draft["status"] == "pending" and draft["step"] == 1
-    assert draft["to"] == ["jane@acme.test"]
-    assert draft["subject"] == "Re: Logo for the December posts"
-    assert draft["in_reply_to"] == "<ask1@studio.test>"
-    assert "Hi Jane" not in draft["body"]  # no inbound message yet: we do not know her name
-    assert "Logo for the December posts" in draft["body"] and "Sam Rivera" in draft["body"]
+    assert draft.status == "pending" and draft.step == 1
+    assert draft.to == ("jane@acme.test",)
+    assert draft.subject == "Re: Logo for the December posts"
+    assert draft.in_reply_to == "<ask1@studio.test>"
+    assert "Hi Jane" not in draft.body  # no inbound message yet: we do not know her name
+    assert "Logo for the December posts" in draft.body and "Sam Rivera" in draft.body
     assert world.outbox.sent == [] and report.sent == []  # nothing leaves pending by itself
 
     # Idempotent: the same moment again changes nothing.
     assert world.tick(THURSDAY_NY_MORNING)[0] == []
 
-    change_draft(world.store, draft["id"], "approve", by="test", now=world.clock.now())
+    change_draft(world.store, draft.id, "approve", by="test", now=world.clock.now())
     _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
-    assert report.sent == [draft["id"]]
+    assert report.sent == [draft.id]
     [(sender, recipients, raw)] = world.outbox.sent
     assert sender == "sam@studio.test"
     assert recipients == ("jane@acme.test", "sam@studio.test")  # envelope-only proof copy
     assert b"In-Reply-To: <ask1@studio.test>" in raw
-    sent = world.store.draft(draft["id"])
-    assert sent["status"] == "sent" and sent["filed"]
+    sent = world.store.draft(draft.id)
+    assert sent.status == "sent" and sent.filed
     # Our copy, byte for byte, is in Sent and marked read.
     copies = [m for m in world.mailbox.folders["Sent"].messages.values() if m.raw == raw]
     assert len(copies) == 1 and "\\Seen" in copies[0].flags
@@ -148,8 +156,8 @@ def test_client_reply_before_sending_withdraws_the_draft(world):
     _, _report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
     assert world.outbox.sent == []
     draft = world.store.draft(created[0])
-    assert draft["status"] == "withdrawn"
-    assert "Acme Bakery replied" in draft["withdrawn_reason"]
+    assert draft.status == "withdrawn"
+    assert "Acme Bakery replied" in draft.withdrawn_reason
 
 
 def test_unreadable_message_is_quarantined_and_the_rest_goes_on(world):
@@ -181,14 +189,14 @@ def test_temporary_failure_is_retried_with_backoff(world):
     _, report = world.tick(start)
     assert report.retrying == [created[0]]
     draft = world.store.draft(created[0])
-    assert draft["status"] == "approved" and "451 4.3.0" in draft["error"]
-    first_wait = datetime.fromisoformat(draft["retry_at"]) - start
+    assert draft.status == "approved" and "451 4.3.0" in draft.error
+    first_wait = draft.retry_at - start
     assert timedelta(seconds=5) <= first_wait <= timedelta(seconds=6)
     _, report = world.tick(start + timedelta(seconds=2))
     assert report.sent == [] and world.outbox.replies  # too early: not tried
     world.tick(start + timedelta(seconds=10))  # second attempt: 421
     second = world.store.draft(created[0])
-    second_wait = datetime.fromisoformat(second["retry_at"]) - (start + timedelta(seconds=10))
+    second_wait = second.retry_at - (start + timedelta(seconds=10))
     assert second_wait >= timedelta(seconds=10)  # the wait doubles
     _, report = world.tick(start + timedelta(minutes=1))
     assert report.sent == [created[0]] and len(world.outbox.sent) == 1
@@ -201,7 +209,7 @@ def test_permanent_failure_keeps_the_reply_and_is_not_retried(world):
     world.outbox.replies = ["550 5.7.1 relaying denied"]
     world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
     draft = world.store.draft(created[0])
-    assert draft["status"] == "failed" and "550 5.7.1 relaying denied" in draft["error"]
+    assert draft.status == "failed" and "550 5.7.1 relaying denied" in draft.error
     world.tick(THURSDAY_NY_MORNING + timedelta(hours=2))
     assert world.outbox.sent == []
 
@@ -214,13 +222,13 @@ def test_crash_after_acceptance_is_resolved_from_the_proof_copy(world):
     world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
     sent = world.store.draft(created[0])
     # Rewind the store to the moment before the 250 was recorded.
-    world.store.update_draft(created[0], {"status": "sending", "stage": "data", "filed": False})
+    rewind(world, created[0], status="sending", stage="data", filed=False)
     world.mailbox.deliver("INBOX", world.outbox.sent[0][2])  # what the provider delivered to us
     world.outbox.sent.clear()
     _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
     assert world.outbox.sent == []
     assert report.sent == [created[0]]
-    assert world.store.draft(created[0])["message_id"] == sent["message_id"]
+    assert world.store.draft(created[0]).message_id == sent.message_id
 
 
 def test_crash_during_data_without_proof_waits_then_resends(world):
@@ -228,15 +236,7 @@ def test_crash_during_data_without_proof_waits_then_resends(world):
     created, _ = world.tick(THURSDAY_NY_MORNING)
     change_draft(world.store, created[0], "approve", by="test", now=world.clock.now())
     world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
-    world.store.update_draft(
-        created[0],
-        {
-            "status": "sending",
-            "stage": "data",
-            "stage_at": world.clock.now().isoformat(),
-            "filed": False,
-        },
-    )
+    rewind(world, created[0], status="sending", stage="data", stage_at=world.clock.now())
     world.outbox.sent.clear()
     _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=2))
     assert report.unresolved == [created[0]] and world.outbox.sent == []
@@ -268,7 +268,7 @@ def test_french_client_gets_a_french_draft(world):
     )
     world.mailbox.deliver("Sent", ask, MONDAY)
     created, _ = world.tick(THURSDAY_NY_MORNING)
-    body = world.store.draft(created[0])["body"]
+    body = world.store.draft(created[0]).body
     assert body.startswith("Bonjour,")
     assert "lundi 2 novembre" in body and "«\u00a0Visuels de Noël\u00a0»" in body
     assert "Bien cordialement" in body
@@ -281,12 +281,59 @@ def test_the_sender_refuses_text_other_than_the_approved(world):
     [draft_id], _ = world.tick(THURSDAY_NY_MORNING)
     change_draft(world.store, draft_id, "approve", by="test", now=world.clock.now())
     with world.store.batch():
-        world.store.update_draft(draft_id, {"body": "Something the owner never read.\n"})
+        rewind(world, draft_id, body="Something the owner never read.\n")
     _, report = world.tick(THURSDAY_NY_MORNING + timedelta(minutes=1))
     assert report.sent == [] and world.outbox.sent == []
     draft = world.store.draft(draft_id)
-    assert draft["status"] == "pending"
-    assert "changed after your approval" in draft["history"][-1]["note"]
+    assert draft.status == "pending"
+    assert "changed after your approval" in draft.history[-1].note
+
+
+def test_a_reply_dated_in_the_future_counts_from_its_arrival(world):
+    """A client whose clock is a year ahead: the reply still counts as the answer (its
+    arrival time stands in for its Date), so no follow-up is drafted, and the bad Date is
+    kept as a defect of the record."""
+    mid = world.ask()
+    arrived = MONDAY + timedelta(hours=4)
+    raw = make_email(
+        sender=JANE,
+        to=[SAM],
+        subject="Re: Logo for the December posts",
+        body="Here they are.",
+        date=MONDAY + timedelta(days=365),
+        message_id="<future@acme.test>",
+        reply_to_message=mid,
+        references=[mid],
+    )
+    world.mailbox.deliver("INBOX", raw, arrived)
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    # No follow-up: she answered (a holding reply to her answer is fine).
+    assert [
+        world.store.draft(d).kind for d in created if world.store.draft(d).kind == "follow_up"
+    ] == []
+    [acme] = [s for s in world.app.statuses() if s.client == "acme"]
+    assert acme.last_inbound == arrived
+    [record] = [r for r in world.store.messages() if r.message_id == "<future@acme.test>"]
+    assert record.date == arrived
+    assert any("in the future" in d for d in record.defects)
+
+
+def test_a_date_a_few_minutes_ahead_is_kept(world):
+    """Clocks drift by a few minutes: such a Date is the sender's, not a defect."""
+    world.clock.set(MONDAY)
+    raw = make_email(
+        sender=JANE,
+        to=[SAM],
+        subject="Hello",
+        body="Hi.",
+        date=MONDAY + timedelta(minutes=5),
+        message_id="<soon@acme.test>",
+    )
+    world.mailbox.deliver("INBOX", raw, MONDAY)
+    world.app.sync()
+    [record] = [r for r in world.store.messages() if r.message_id == "<soon@acme.test>"]
+    assert record.date == MONDAY + timedelta(minutes=5)
+    assert not any("future" in d for d in record.defects)
 
 
 def test_a_broken_template_stops_only_its_own_drafts(tmp_path):
@@ -297,7 +344,7 @@ def test_a_broken_template_stops_only_its_own_drafts(tmp_path):
     user.mkdir(parents=True)
     (user / "follow_up.txt.j2").write_text("Bonjour {{ nom_inconnu }}\n")
     w = World(tmp_path)
-    w.app.renderer = Renderer(tmp_path / "my-templates")
+    w.app._renderer = Renderer(tmp_path / "my-templates")
     w.ask()
     w.mailbox.deliver(
         "Sent",
@@ -312,13 +359,13 @@ def test_a_broken_template_stops_only_its_own_drafts(tmp_path):
         MONDAY,
     )
     created, _ = w.tick(THURSDAY_NY_MORNING)
-    assert [w.store.draft(d)["client"] for d in created] == ["acme"]
+    assert [w.store.draft(d).client for d in created] == ["acme"]
     [item] = [a for a in w.store.attention() if a["kind"] == "draft_failed"]
     assert item["client"] == "bistro" and "fr/follow_up.txt.j2" in item["text"]
     # Fixed: the draft comes at the next evaluation, and the item clears itself.
     (user / "follow_up.txt.j2").unlink()
     created, _ = w.tick(THURSDAY_NY_MORNING + timedelta(minutes=5))
-    assert [w.store.draft(d)["client"] for d in created] == ["bistro"]
+    assert [w.store.draft(d).client for d in created] == ["bistro"]
     assert [a for a in w.store.attention() if a["kind"] == "draft_failed"] == []
     w.store.close()
 
@@ -356,6 +403,6 @@ def test_a_rule_that_raises_is_shunted_to_the_attention_list(world):
         rules=(*RULES, Broken()),
     )
     assert report.failed_clients == ["bistro"]
-    assert [app.store.draft(d)["client"] for d in report.created] == ["acme"]
+    assert [app.store.draft(d).client for d in report.created] == ["acme"]
     [item] = [a for a in app.store.attention() if a["client"] == "bistro"]
     assert item["kind"] == "rule_failed" and "boom" in item["text"]

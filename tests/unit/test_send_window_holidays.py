@@ -52,9 +52,9 @@ def test_an_approved_draft_is_not_sent_on_armistice_day(tmp_path) -> None:
     world.tick(holiday)
     with Store(world.settings.store_path) as store:
         [draft] = store.drafts()
-        change_draft(store, draft["id"], "approve", by="owner", now=holiday)
+        change_draft(store, draft.id, "approve", by="owner", now=holiday)
         report = world.app(store, holiday).send_blocking()
         assert report.sent == [] and world.outbox.sent == []
-        assert report.waiting_for_window == {draft["id"]: utc(11, 12, 14)}
+        assert report.waiting_for_window == {draft.id: utc(11, 12, 14)}
         next_day = world.app(store, utc(11, 12, 14, 5)).send_blocking()
-        assert next_day.sent == [draft["id"]]
+        assert next_day.sent == [draft.id]
