@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import policy
+from typing import Any
 
 from mailwatch.imap.base import Attachment, FetchedMessage, FolderStatus
 from mailwatch.parse.fields import HEADER_FIELDS, select_header_fields
@@ -154,11 +155,24 @@ class MemoryMailbox:
 
 
 def _attachments(raw: bytes) -> tuple[Attachment, ...]:
-    """What a server's BODYSTRUCTURE says: named parts and parts marked as attachments."""
-    message = email.message_from_bytes(raw, policy=policy.default)
-    found = []
-    for part in message.walk():
+    """What a server's BODYSTRUCTURE says: named parts and parts marked as attachments.
+
+    Walked with an explicit stack and a depth limit, like the BODYSTRUCTURE reader: a
+    hostile message nests parts thousands deep.
+    """
+    try:
+        message = email.message_from_bytes(raw, policy=policy.default)
+    except RecursionError:
+        return ()
+    found: list[Attachment] = []
+    stack: list[tuple[Any, int]] = [(message, 0)]
+    while stack and len(found) < 50:
+        part, depth = stack.pop()
         if part.is_multipart():
+            if depth < 8:
+                payload = part.get_payload()
+                if isinstance(payload, list):
+                    stack.extend((child, depth + 1) for child in reversed(payload))
             continue
         name = part.get_filename() or ""
         if name or part.get_content_disposition() == "attachment":

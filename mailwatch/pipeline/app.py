@@ -42,6 +42,7 @@ from mailwatch.store.store import KEEP_DAYS
 if TYPE_CHECKING:
     from mailwatch.drafts.render import Renderer
     from mailwatch.imap.client import ImapMailbox
+    from mailwatch.pipeline.facts import FactSettings
     from mailwatch.pipeline.send import SendReport
     from mailwatch.pipeline.sync import SyncReport, TextPolicy
 
@@ -192,7 +193,31 @@ class App:
             own_addresses=self.settings.owner.addresses,
             inbound_days=max([self.settings.config.rules.lookback_days, *lookbacks]),
             request_phrases=tuple(self.request_phrases()),
+            facts=self.fact_settings(),
+            invoice_numbers=self.invoice_numbers,
         )
+
+    def fact_settings(self) -> FactSettings:
+        """What the detectors read from the configuration (pipeline/facts.py)."""
+        from mailwatch.detect.billing import DEFAULT_PAYMENT_SENDERS, DEFAULT_TOOL_SENDERS
+        from mailwatch.pipeline.facts import FactSettings
+
+        config = self.settings.config
+        patterns = list(config.rules.report_patterns)
+        for client in self.settings.clients.values():
+            patterns.extend(client.rules.report_patterns or [])
+        return FactSettings(
+            request_phrases=tuple(self.request_phrases()),
+            report_patterns=tuple(sorted(set(patterns))),
+            invoice_patterns=tuple(config.billing.invoice_patterns),
+            payment_senders=(*DEFAULT_PAYMENT_SENDERS, *config.billing.payment_senders),
+            tool_senders=(*DEFAULT_TOOL_SENDERS, *config.billing.tool_senders),
+            languages={cid: c.language for cid, c in self.settings.clients.items()},
+        )
+
+    def invoice_numbers(self, client: str) -> list[str]:
+        """The numbers of a client's invoices on record."""
+        return [d["number"] for d in self.store.docs("invoices") if d.get("client") == client]
 
     def sync(self, folders: list[str] | None = None) -> SyncReport:
         from mailwatch.pipeline.sync import sync_mailbox

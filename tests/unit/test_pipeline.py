@@ -406,3 +406,46 @@ def test_a_rule_that_raises_is_shunted_to_the_attention_list(world):
     assert [app.store.draft(d).client for d in report.created] == ["acme"]
     [item] = [a for a in app.store.attention() if a["client"] == "bistro"]
     assert item["kind"] == "rule_failed" and "boom" in item["text"]
+
+
+def test_facts_are_read_at_sync_and_reach_the_drafts(world):
+    """The asking sentence is stored with the message and restated by the follow-up; a
+    report that ends with a courtesy line is never chased; a client's thanks needs no
+    answer."""
+    world.ask(body="Hi Jane,\n\nCould you approve the December calendar by Friday?\n\nSam")
+    world.mailbox.deliver(
+        "Sent",
+        make_email(
+            sender=SAM,
+            to=[JANE],
+            subject="Your October report",
+            body="Hi Jane,\n\nHere is your October report.\n\n"
+            "Let me know if you have any questions!\n\nSam",
+            date=MONDAY,
+            message_id="<report@studio.test>",
+        ),
+        MONDAY,
+    )
+    thanks = make_email(
+        sender=JANE,
+        to=[SAM],
+        subject="Re: Your October report",
+        body="Thanks Sam!",
+        date=MONDAY + timedelta(hours=1),
+        message_id="<thanks@acme.test>",
+        reply_to_message="<report@studio.test>",
+        references=["<report@studio.test>"],
+    )
+    world.mailbox.deliver("INBOX", thanks, MONDAY + timedelta(hours=1))
+    created, _ = world.tick(THURSDAY_NY_MORNING)
+    records = {r.message_id: r for r in world.store.messages()}
+    ask = records["<ask1@studio.test>"].facts["ask"]
+    assert ask["sentence"] == "Could you approve the December calendar by Friday?"
+    assert ask["what"] == "approval" and ask["by_date"] == "2026-11-06"
+    assert records["<report@studio.test>"].facts.get("report") is True
+    assert "ask" not in records["<report@studio.test>"].facts
+    assert records["<thanks@acme.test>"].facts.get("ack") is True
+    assert records["<ask1@studio.test>"].route == "client"
+    drafts = [world.store.draft(d) for d in created]
+    assert [d.kind for d in drafts] == ["follow_up"]  # no chase of the report, no reply to thanks
+    assert "Could you approve the December calendar by Friday?" in drafts[0].body
