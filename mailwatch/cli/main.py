@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from mailwatch.cli import hints, show
+from mailwatch.cli import invoice as invoice_commands
 from mailwatch.cli import queue as queue_commands
 from mailwatch.cli.runtime import Runtime, setup_logging, sync_finished
 from mailwatch.cli.safe import clean_block, clean_line
@@ -232,6 +233,7 @@ def demo(keep: Path | None) -> None:
 
 
 cli.add_command(queue_commands.queue)
+cli.add_command(invoice_commands.invoice)
 
 
 def main() -> None:

@@ -455,5 +455,8 @@ class Settings:
         base = self.config.billing
         return base.model_copy(update=override) if override else base
 
+    def owner_zone(self) -> ZoneInfo:
+        return ZoneInfo(self.owner.timezone)
+
     def timezone_for(self, client_id: str) -> str:
         return self.clients[client_id].timezone or self.owner.timezone

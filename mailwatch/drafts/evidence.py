@@ -299,7 +299,8 @@ def word(evidence: Evidence, timezone: str) -> str:
 
 
 def json_facts(value: Any) -> Any:
-    """Facts as JSON: datetimes as ISO 8601, tuples as lists, the rest as it is."""
+    """Facts as JSON: datetimes as ISO 8601, amounts as decimal strings, tuples as
+    lists, the rest as it is."""
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, Mapping):
@@ -308,6 +309,8 @@ def json_facts(value: Any) -> Any:
         return [json_facts(v) for v in value]
     if hasattr(value, "isoformat"):  # date
         return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)  # amounts stay exact: "1200.00", never a float
     return value
 
 

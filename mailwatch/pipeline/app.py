@@ -215,6 +215,21 @@ class App:
             languages={cid: c.language for cid, c in self.settings.clients.items()},
         )
 
+    def after_sync(self, report: SyncReport) -> None:
+        """The stages that read what sync brought: invoices and payments."""
+        if not report.new_records:
+            return
+        from mailwatch.pipeline import invoices
+
+        with self.store.batch():
+            invoices.ingest(
+                self.store,
+                self.settings,
+                report.new_records,
+                self.router.classify,
+                self.clock.now(),
+            )
+
     def invoice_numbers(self, client: str) -> list[str]:
         """The numbers of a client's invoices on record."""
         return [d["number"] for d in self.store.docs("invoices") if d.get("client") == client]
@@ -233,6 +248,7 @@ class App:
         )
         # Grow the index if it is built already; otherwise it is built when first needed
         # (a plain `mailwatch sync` never needs it).
+        self.after_sync(report)
         if self._index is not None and (
             self._index_generation == generation == self.store.mail_generation
         ):

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mailwatch.config.model import Settings
+from mailwatch.core.billing import Invoice, ProbablePayment
 from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.context import ClientContext
 from mailwatch.core.model import (
@@ -85,11 +86,22 @@ class LedgerView:
     evaluation: when the owner last cleared a client's hold (`mailwatch clear`)."""
 
     cleared: Mapping[str, datetime] = field(default_factory=dict)
+    invoices: Mapping[str, tuple[Invoice, ...]] = field(default_factory=dict)
+    probable_payments: Mapping[str, tuple[ProbablePayment, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_store(cls, store: Store) -> LedgerView:
+        from mailwatch.pipeline import invoices as ledger
+
         cleared = store.meta().get("holds_cleared") or {}
-        return cls({c: datetime.fromisoformat(at) for c, at in cleared.items()})
+        by_client: dict[str, list[Invoice]] = {}
+        for invoice in ledger.invoices(store):
+            by_client.setdefault(invoice.client, []).append(invoice)
+        return cls(
+            {c: datetime.fromisoformat(at) for c, at in cleared.items()},
+            {c: tuple(found) for c, found in by_client.items()},
+            {c: tuple(found) for c, found in ledger.probable_payments(store).items()},
+        )
 
 
 def build_context(
@@ -105,6 +117,7 @@ def build_context(
     rules = settings.rules_for(client_id)
     # Enough history for the look-back and the 90-day response-time medians.
     since = now - timedelta(days=max(rules.lookback_days, STATS_DAYS) + 1)
+    view = ledger or LedgerView()
     return ClientContext(
         client_id=client_id,
         name=client.name,
@@ -121,7 +134,10 @@ def build_context(
         addons=dict(client.addons),
         formality=client.formality,
         emails=tuple(client.emails),
-        cleared_at=(ledger or LedgerView()).cleared.get(client_id),
+        cleared_at=view.cleared.get(client_id),
+        billing=settings.billing_for(client_id),
+        invoices=view.invoices.get(client_id, ()),
+        probable_payments=view.probable_payments.get(client_id, ()),
     )
 
 
@@ -312,6 +328,11 @@ class PlanCache:
             last.threads is ctx.threads  # the index hands out the same tuple while unchanged
             and last.drafts == ctx.drafts
             and last.rules == ctx.rules
+            # What the ledger knows besides drafts: a payment recorded, a hold cleared.
+            and last.invoices == ctx.invoices
+            and last.probable_payments == ctx.probable_payments
+            and last.cleared_at == ctx.cleared_at
+            and last.billing == ctx.billing
             and last.now <= ctx.now
             and (until is None or ctx.now < until)
         )
