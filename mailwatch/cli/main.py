@@ -172,6 +172,54 @@ def status(rt: Runtime, as_json: bool, with_daemon: bool) -> None:
         show.daemon_health(app, health)
 
 
+@cli.group()
+def digest() -> None:
+    """The approval digest: what needs you and every draft, by mail."""
+
+
+def _digest(rt: Runtime, *, send: bool, as_json: bool) -> None:
+    import asyncio
+
+    from mailwatch.pipeline import digest as digests
+
+    with rt.app(readonly=not send) as app:
+        built = digests.build(app, issue_codes=send)
+        if not send:
+            if as_json:
+                click.echo(json.dumps(built.json(None), indent=2, ensure_ascii=False))
+                return
+            from mailwatch.digest.render import digest_subject, render_text
+
+            click.echo(f"Subject: {digest_subject(built.view)}\n")
+            click.echo(render_text(built.view))
+            click.echo("(A preview: its codes approve nothing. `mailwatch digest send` sends one.)")
+            return
+        message_id = asyncio.run(digests.send(app, built))
+        if as_json:
+            click.echo(json.dumps(built.json(message_id), indent=2, ensure_ascii=False))
+            return
+        click.echo(
+            f"Digest sent to {digests.recipient(app)}: {len(built.items)} draft(s), "
+            f"{len(built.attention)} thing(s) that need you."
+        )
+
+
+@digest.command("send")
+@click.option("--json", "as_json", is_flag=True, help="Print the digest's id, codes and items.")
+@click.pass_obj
+def digest_send(rt: Runtime, as_json: bool) -> None:
+    """Send the digest now (even when nothing is waiting)."""
+    _digest(rt, send=True, as_json=as_json)
+
+
+@digest.command("preview")
+@click.option("--json", "as_json", is_flag=True, help="Print the items as JSON.")
+@click.pass_obj
+def digest_preview(rt: Runtime, as_json: bool) -> None:
+    """Print the digest's text part; send nothing."""
+    _digest(rt, send=False, as_json=as_json)
+
+
 @cli.command()
 @click.argument("client")
 @click.option("--note", default="", help="What you decided (kept in the client's record).")

@@ -232,6 +232,29 @@ class TemplatesSection(_Strict):
     dir: str = ""  # "" = only the built-in templates
 
 
+class Digest(_Strict):
+    """The approval digest: what needs you and every draft, by mail, on your workdays."""
+
+    to: str = ""  # "" = your own address ([owner] email)
+    times: list[str] = ["08:30"]  # your time zone, on your working days
+    code_hours: float = Field(default=72, gt=0, le=24 * 30)  # how long a code works
+    all_quiet: bool = True  # a short "all quiet" on the first working day of the week
+
+    @field_validator("times")
+    @classmethod
+    def _times(cls, value: list[str]) -> list[str]:
+        if len(value) > 12:
+            raise ValueError("give at most 12 times a day")
+        for item in value:
+            parse_hhmm(item)
+        return value
+
+    @field_validator("to")
+    @classmethod
+    def _to(cls, value: str) -> str:
+        return _lower_address(value) if value else value
+
+
 class Schedule(_Strict):
     """How `mailwatch run` spaces its work (values under 10 s are for tests)."""
 
@@ -393,6 +416,7 @@ class Config(_Strict):
     schedule: Schedule = Schedule()
     rules: Rules = Rules()
     billing: Billing = Billing()
+    digest: Digest = Digest()
 
 
 class Settings:

@@ -70,13 +70,15 @@ class App:
         self._outbox = outbox
         self._renderer = renderer
         self.router = Router.for_settings(settings)
-        if store.router is None or store.router.fingerprint != self.router.fingerprint:
-            store.use_router(self.router)
+        # One router for the app and its store: sync routes with the store's, and the
+        # app tells it which mail is mailwatch's own (digests, confirmations).
+        store.use_router(self.router)
         self._index: MessageIndex | None = None
         self._index_generation = -1
         self._sent_folder: str | None = None
         self._plans = PlanCache()
         self._plans_generation = -1
+        self.command_results: list[Any] = []  # the digest replies the last sync acted on
 
     # -- adapters, created on first use -----------------------------------------------
 
@@ -219,7 +221,7 @@ class App:
         """The stages that read what sync brought: invoices and payments."""
         if not report.new_records:
             return
-        from mailwatch.pipeline import invoices
+        from mailwatch.pipeline import digest, invoices
 
         with self.store.batch():
             invoices.ingest(
@@ -229,15 +231,19 @@ class App:
                 self.router.classify,
                 self.clock.now(),
             )
+        # The owner's replies to a digest: approvals take effect at once.
+        self.command_results = digest.process(self, report.new_records)
 
     def invoice_numbers(self, client: str) -> list[str]:
         """The numbers of a client's invoices on record."""
         return [d["number"] for d in self.store.docs("invoices") if d.get("client") == client]
 
     def sync(self, folders: list[str] | None = None) -> SyncReport:
+        from mailwatch.pipeline import digest
         from mailwatch.pipeline.sync import sync_mailbox
 
         self.store.set_window(self.window_start())  # a first sync keeps old months on disk
+        self.router.use_our_ids(digest.our_ids(self))  # digests and confirmations we sent
         generation = self.store.mail_generation
         report = sync_mailbox(
             self.mailbox,
