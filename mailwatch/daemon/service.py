@@ -195,6 +195,7 @@ class Daemon:
             ("send", self.send_job, schedule.send_seconds),
             ("watchdog", self.watchdog_job, WATCHDOG_SECONDS),
         ]
+        self._schedule_digest()
         for job_id, func, seconds in jobs:
             if self._scheduler.get_job(job_id):
                 self._scheduler.reschedule_job(job_id, trigger="interval", seconds=seconds)
@@ -416,6 +417,45 @@ class Daemon:
                 len(report.created),
                 len(report.withdrawn),
             )
+
+    def _schedule_digest(self) -> None:
+        """The digest at `[digest] times`, on the owner's working days, in their zone."""
+        assert self._scheduler is not None
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("digest-"):
+                job.remove()
+        owner = self.settings.owner
+        days = ",".join(owner.workdays)
+        for moment in self.settings.config.digest.times:
+            hour, minute = moment.split(":")
+            self._scheduler.add_job(
+                self.digest_job,
+                "cron",
+                day_of_week=days,
+                hour=int(hour),
+                minute=int(minute),
+                timezone=owner.timezone,
+                id=f"digest-{moment}",
+                name=f"digest at {moment}",
+            )
+
+    async def digest_job(self) -> None:
+        def digest() -> Any:
+            from mailwatch.pipeline import digest as digests
+
+            now = self.clock.now()
+            if not self.app.calendar.is_business_day(self.app.calendar.local(now).date()):
+                return None  # a public holiday: no digest
+            built = digests.build(self.app)
+            quiet = self.settings.config.digest.all_quiet and digests.all_quiet_due(self.app, now)
+            if not digests.due(self.app, built) and not quiet:
+                return None  # nothing to show, and not the weekly all-quiet
+            return asyncio.run(digests.send(self.app, built))
+
+        message_id = await self._in_cycle("digest", digest)
+        if message_id:
+            log.info("digest sent (%s)", message_id)
+            self.health.update(last_digest_at=self.clock.now().isoformat())
 
     async def send_job(self) -> None:
         def send() -> Any:
