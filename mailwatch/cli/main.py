@@ -172,6 +172,73 @@ def status(rt: Runtime, as_json: bool, with_daemon: bool) -> None:
         show.daemon_health(app, health)
 
 
+@cli.command()
+@click.argument("client")
+@click.argument("text")
+@click.option("--thread", help="The Message-ID of a message in the conversation.")
+@click.option("--answers", is_flag=True, help="It counts as the client's answer there.")
+@click.pass_obj
+def note(rt: Runtime, client: str, text: str, thread: str | None, answers: bool) -> None:
+    """Record a fact in CLIENT's timeline (e.g. "approved by phone")."""
+    from mailwatch.pipeline.notes import add_note
+
+    with rt.app() as app:
+        add_note(app, client, text, thread=thread, answers=answers)
+        report = app.evaluate() if answers else None
+    click.echo(f"Noted in {client}'s timeline.")
+    if report is not None:
+        show.evaluate_report(app, report)
+
+
+@cli.command()
+@click.argument("client")
+@click.argument("text")
+@click.option("--thread", help="The Message-ID of a message in the conversation.")
+@click.option("--from", "on", help="The day of the call (YYYY-MM-DD, default today).")
+@click.pass_obj
+def confirm(rt: Runtime, client: str, text: str, thread: str | None, on: str | None) -> None:
+    """Draft a written recap of what was agreed with CLIENT on a call."""
+    from datetime import date
+
+    from mailwatch.pipeline.notes import confirm_call
+
+    day = date.fromisoformat(on) if on else None
+    with rt.app() as app:
+        draft_id = confirm_call(app, client, text, thread=thread, on=day)
+        draft = app.store.draft(draft_id)
+    click.echo(
+        hints.localize(
+            f"Drafted #{draft_id} ({clean_line(draft.subject)}); review it with "
+            f"`mailwatch queue show {draft_id}`."
+        )
+    )
+
+
+@cli.command()
+@click.argument("client")
+@click.argument("what")
+@click.option("--by", "by", required=True, help="The new delivery date (YYYY-MM-DD).")
+@click.option("--thread", help="The Message-ID of a message in the conversation.")
+@click.option("--reason", default="", help="Why, in a sentence the client reads (optional).")
+@click.pass_obj
+def delay(rt: Runtime, client: str, what: str, by: str, thread: str | None, reason: str) -> None:
+    """Draft "I need until DATE to deliver WHAT" for CLIENT: say it before the last day."""
+    from datetime import date
+
+    from mailwatch.errors import UsageError
+    from mailwatch.pipeline.notes import announce_delay
+
+    try:
+        day = date.fromisoformat(by)
+    except ValueError:
+        raise UsageError(f"--by {by!r} is not a date.", "Write it as YYYY-MM-DD.") from None
+    with rt.app() as app:
+        draft_id = announce_delay(app, client, what, by=day, thread=thread, reason=reason)
+    click.echo(
+        hints.localize(f"Drafted #{draft_id}; review it with `mailwatch queue show {draft_id}`.")
+    )
+
+
 @cli.group()
 def digest() -> None:
     """The approval digest: what needs you and every draft, by mail."""

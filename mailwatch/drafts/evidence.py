@@ -246,7 +246,20 @@ def _confirmation_due(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
     )
 
 
+def _call_recap(f: Mapping[str, Any], w: Words) -> str:
+    return f'You asked for a written recap of a call with {f["client_name"]}: "{f["text"]}".'
+
+
+def _delay_announced(f: Mapping[str, Any], w: Words) -> str:
+    return (
+        f"You said {f['what']} for {f['client_name']} needs until {w.day(f['by'])}: "
+        "tell them before the last day."
+    )
+
+
 _WORDINGS: dict[str, Callable[..., str]] = {
+    "call_recap": _call_recap,
+    "delay_announced": _delay_announced,
     "payment_reminder_due": _billing_due("a payment reminder"),
     "payment_pause_notice_due": _billing_due("a notice that work pauses until payment"),
     "final_notice_due": _billing_due("a final notice"),

@@ -40,6 +40,7 @@ from mailwatch.store import Draft, Store
 from mailwatch.store.store import KEEP_DAYS
 
 if TYPE_CHECKING:
+    from mailwatch.core.context import ClientContext
     from mailwatch.drafts.render import Renderer
     from mailwatch.imap.client import ImapMailbox
     from mailwatch.pipeline.facts import FactSettings
@@ -263,8 +264,11 @@ class App:
         return report
 
     def _refresh_sent_drafts(self, drafts: list[Draft] | None = None) -> MessageIndex:
+        from mailwatch.pipeline.notes import answering_notes
+
         index = self.index
-        index.set_sent_drafts(self.store.drafts(statuses=[SENT]) if drafts is None else drafts)
+        sent = self.store.drafts(statuses=[SENT]) if drafts is None else drafts
+        index.set_sent_drafts(sent, answering_notes(self.store, self.index))
         return index
 
     def evaluate(self) -> EvaluateReport:
@@ -315,6 +319,20 @@ class App:
         import asyncio
 
         return asyncio.run(self.send())
+
+    def context(self, client: str) -> ClientContext:
+        """One client's context now, as the rules see it (for drafts made by hand)."""
+        drafts = self.store.drafts()
+        index = self._refresh_sent_drafts(drafts)
+        return build_context(
+            self.settings,
+            client,
+            index,
+            drafts,
+            self.calendar,
+            self.clock.now(),
+            LedgerView.from_store(self.store),
+        )
 
     def attention(self) -> list[dict[str, Any]]:
         """What needs the owner now (see pipeline/attention.py)."""

@@ -105,13 +105,18 @@ class MessageIndex:
         clients whose last contact lies before the window held in memory."""
         self._history = stats
 
-    def set_sent_drafts(self, drafts: Iterable[Draft]) -> None:
-        """Sent drafts stand in for their Sent copies (deduplicated by Message-ID).
+    def set_sent_drafts(self, drafts: Iterable[Draft], notes: Iterable[Message] = ()) -> None:
+        """Sent drafts stand in for their Sent copies (deduplicated by Message-ID), and
+        the owner's notes that answer for the client (`mailwatch note --answers`) stand
+        in for the client's reply.
 
         Unchanged ones keep their Message object, so the threads cache sees them as the
         same at the cost of an identity check.
         """
         fresh: dict[str, Message] = {}
+        for note in notes:
+            known = self._virtual.get(note.key)
+            fresh[note.key] = known if known == note else note
         for draft in drafts:
             if draft.status != SENT:
                 continue
