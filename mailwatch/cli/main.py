@@ -239,6 +239,51 @@ def delay(rt: Runtime, client: str, what: str, by: str, thread: str | None, reas
     )
 
 
+@cli.command()
+@click.argument("client")
+@click.option("--from", "since", help="From this day (YYYY-MM-DD).")
+@click.option("--to", "until", help="Up to this day (YYYY-MM-DD).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "csv", "json", "html"]),
+    default="md",
+    show_default=True,
+)
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to a file.")
+@click.pass_obj
+def timeline(
+    rt: Runtime, client: str, since: str | None, until: str | None, fmt: str, output: Path | None
+) -> None:
+    """Everything on record with CLIENT, in date order: a document for a dispute."""
+    from datetime import date
+
+    from mailwatch.errors import UsageError
+    from mailwatch.timeline.gather import entries, header
+    from mailwatch.timeline.render import write
+
+    def day(value: str | None, what: str) -> date | None:
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            raise UsageError(
+                f"{what} {value!r} is not a date.", "Write it as YYYY-MM-DD."
+            ) from None
+
+    first, last = day(since, "--from"), day(until, "--to")
+    if client not in rt.settings.clients:
+        known = ", ".join(sorted(rt.settings.clients)) or "none"
+        raise UsageError(f"There is no client {client!r}.", f"Client ids are file names: {known}.")
+    with rt.app(readonly=True) as app:
+        head = header(app, client, first, last)
+        if output is not None:
+            with output.open("w", encoding="utf-8", newline="") as handle:
+                count = write(fmt, head, entries(app, client, first, last), handle)
+            click.echo(f"Wrote {count} entries to {output}.", err=True)
+        else:
+            write(fmt, head, entries(app, client, first, last), sys.stdout)
+
+
 @cli.group()
 def digest() -> None:
     """The approval digest: what needs you and every draft, by mail."""

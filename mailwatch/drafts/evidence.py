@@ -232,17 +232,20 @@ def _probable_payment(f: Mapping[str, Any], w: Words) -> str:
 
 
 def _confirmation_due(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
-    what = {"scope": "asked for", "revision": "asked to change", "decision": "decided"}.get(
-        str(f.get("request_kind")), "wrote"
-    )
+    what = {
+        "scope": "asked on {day} for something new",
+        "revision": "asked on {day} for a change to delivered work",
+        "decision": "decided on {day}",
+    }.get(str(f.get("request_kind")), "wrote on {day}")
+    addon = str(f.get("addon") or "").replace("_", " ")
     verdict = {
         "included": "included in the package",
-        "addon": f"the add-on {f.get('addon')} at {w.money(f.get('price'), f.get('currency'))}",
+        "addon": f"the add-on “{addon}” at {w.money(f.get('price'), f.get('currency'))}",
         "quote": "not in the package or the add-on list: fill in a price",
     }.get(str(f.get("verdict")), "")
     return (
-        f'{f["client_name"]} {what} on {w.day(e.message_date)}: "{f.get("sentence")}" '
-        f"({f.get('request')}; {verdict}). Confirm it in writing."
+        f"{f['client_name']} {what.format(day=w.day(e.message_date))}: "
+        f"\"{f.get('sentence')}\" ({f.get('request')}; {verdict}). Confirm it in writing."
     )
 
 

@@ -101,3 +101,40 @@ def test_confirm_after_a_call_and_a_delay_notice(dovecot, imap_account, make_mta
     assert kinds == ["confirmation", "delay"]
     note = cli(config, imap_account, "note", "acme", "Approved the logo by phone", now=NOW)
     assert note.returncode == 0
+
+
+def test_the_timeline_holds_mail_and_decisions_in_order(dovecot, imap_account, make_mta, tmp_path):
+    import json
+
+    _mta, _log, config = _workspace(dovecot, imap_account, make_mta, tmp_path)
+    ask = make_email(
+        sender=JANE,
+        to=[SAM],
+        subject="TikTok | <b>now</b>",
+        body="Could you also post on TikTok from December?",
+        date=ASKED,
+        message_id="<tiktok@acme.test>",
+    )
+    dovecot.append_many(imap_account, "INBOX", [(ask, ASKED)])
+    assert cli(config, imap_account, "tick", now=NOW).returncode == 0
+    [draft] = cli_json(config, imap_account, "queue", "list", now=NOW)
+    approved = cli(config, imap_account, "queue", "approve", draft["id"], now=NOW)
+    assert approved.returncode == 0
+    assert cli(config, imap_account, "send", now="2026-11-02T15:30:00+00:00").returncode == 0
+    md = cli(config, imap_account, "timeline", "acme", now="2026-11-02T15:40:00+00:00")
+    assert md.returncode == 0, md.stderr
+    text = md.stdout
+    order = [
+        text.index(s) for s in ("TikTok \\| \\<b\\>now", "Draft made", "Draft approved", "Sent")
+    ]
+    assert order == sorted(order), text
+    assert "Times: Europe/Paris" in text and "Add-on: extra channel: €150.00" in text
+    out = tmp_path / "acme.json"
+    as_json = cli(
+        config, imap_account, "timeline", "acme", "--format", "json", "--output", str(out), now=NOW
+    )
+    assert as_json.returncode == 0, as_json.stderr
+    doc = json.loads(out.read_text())
+    assert doc["entries"][0]["kind"] == "message"
+    html = cli(config, imap_account, "timeline", "acme", "--format", "html", now=NOW).stdout
+    assert "&lt;b&gt;now&lt;/b&gt;" in html and "<b>now</b>" not in html
