@@ -284,6 +284,23 @@ def timeline(
             write(fmt, head, entries(app, client, first, last), sys.stdout)
 
 
+@cli.command()
+@click.option("--no-fetch", is_flag=True, help="Only what is stored; do not search the mailbox.")
+@click.pass_obj
+def reindex(rt: Runtime, no_fetch: bool) -> None:
+    """Read stored mail again with today's rules and clients (and fetch a new client's)."""
+    from mailwatch.pipeline import reindex as reindexing
+
+    with rt.app() as app:
+        report = reindexing.run(app, fetch=not no_fetch)
+    click.echo(f"Reindexed: {report.rerouted} stored message(s) read differently now.")
+    if report.clients:
+        click.echo(
+            f"Searched the mailbox for {', '.join(report.clients)}: "
+            f"{report.fetched} message(s) added."
+        )
+
+
 @cli.group()
 def digest() -> None:
     """The approval digest: what needs you and every draft, by mail."""

@@ -24,6 +24,7 @@ ATTENTION_KINDS: dict[str, str] = {
     "report_due": "Monthly report due",
     "new_address": "New address to confirm",
     "message_set_aside": "Message set aside",
+    "text_unreadable": "Message to read yourself",
     "draft_failed": "Draft could not be written",
     "send_failed": "Draft could not be sent",
     "rule_failed": "A rule failed",

@@ -245,7 +245,7 @@ def _confirmation_due(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
     }.get(str(f.get("verdict")), "")
     return (
         f"{f['client_name']} {what.format(day=w.day(e.message_date))}: "
-        f"\"{f.get('sentence')}\" ({f.get('request')}; {verdict}). Confirm it in writing."
+        f'"{f.get("sentence")}" ({f.get("request")}; {verdict}). Confirm it in writing.'
     )
 
 
@@ -285,8 +285,20 @@ _WORDINGS: dict[str, Callable[..., str]] = {
     "followed_up_yourself": _followed_up_yourself,
     "replaced": _replaced,
 }
+
+
 # Wordings that also read the evidence's own message date.
+def _text_unreadable(f: Mapping[str, Any], w: Words, e: Evidence) -> str:
+    who = "Your message" if f.get("direction") == "out" else f"{f['client_name']}'s message"
+    return (
+        f"{who} of {w.day(e.message_date)} ({f.get('subject', '')!r}) could not be read "
+        f"({f.get('error', '')}): mailwatch cannot tell what it asks or says. Read it "
+        "yourself; nothing is chased for it automatically."
+    )
+
+
 _WITH_EVIDENCE: dict[str, Callable[..., str]] = {
+    "text_unreadable": _text_unreadable,
     "confirmation_due": _confirmation_due,
     "client_replied": _client_replied,
     "client_wrote_elsewhere": _client_wrote_elsewhere,

@@ -65,4 +65,9 @@ class Mailbox(Protocol):
 
     def find_message_id(self, folder: str, message_id: str) -> list[int]: ...
 
+    def search_addresses(self, folder: str, addresses: Sequence[str], since: datetime) -> list[int]:
+        """UIDs of mail from, to or copied to any of `addresses` (an address, or
+        "@domain" for anyone there), received since `since`, ascending."""
+        ...
+
     def append(self, folder: str, raw: bytes, when: datetime) -> None: ...

@@ -345,6 +345,30 @@ class ImapMailbox:
         return sorted(found)
 
     @_guarded
+    def search_addresses(self, folder: str, addresses: Sequence[str], since: datetime) -> list[int]:
+        if not addresses:
+            return []
+        self._select(folder, fresh=True)
+        found: set[int] = set()
+        for address in addresses:
+            # SEARCH matches header substrings (RFC 3501 6.4.4): "@acme.test" finds the
+            # whole domain. One search per address keeps each command short.
+            criteria = [
+                "OR",
+                "OR",
+                "FROM",
+                address,
+                "TO",
+                address,
+                "CC",
+                address,
+                "SINCE",
+                since.date(),
+            ]
+            found.update(self.client.search(criteria))
+        return sorted(found)
+
+    @_guarded
     def append(self, folder: str, raw: bytes, when: datetime) -> None:
         self.client.append(folder, raw, flags=[imapclient.SEEN], msg_time=when)
         if self._selected == folder:

@@ -149,6 +149,19 @@ class MemoryMailbox:
                     found.append(uid)
         return sorted(found)
 
+    def search_addresses(self, folder: str, addresses: Sequence[str], since: datetime) -> list[int]:
+        box = self._box(folder)
+        wanted = [a.lower() for a in addresses if a]
+        found = []
+        for uid, stored in box.messages.items():
+            if stored.internaldate is not None and stored.internaldate.date() < since.date():
+                continue
+            header, _ = split_message(stored.served)
+            fields = select_header_fields(header, ("From", "To", "Cc")).lower()
+            if any(a.encode() in fields for a in wanted):
+                found.append(uid)
+        return sorted(found)
+
     def append(self, folder: str, raw: bytes, when: datetime) -> None:
         uid = self.deliver(folder, raw, when)
         self.folders[folder].messages[uid].flags.add("\\Seen")

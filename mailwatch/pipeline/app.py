@@ -36,7 +36,7 @@ from mailwatch.pipeline.index import MessageIndex
 from mailwatch.pipeline.records import Router
 from mailwatch.rules import RULES
 from mailwatch.smtp.base import Outbox
-from mailwatch.store import Draft, Store
+from mailwatch.store import Draft, MessageRecord, Store
 from mailwatch.store.store import KEEP_DAYS
 
 if TYPE_CHECKING:
@@ -219,8 +219,11 @@ class App:
         )
 
     def after_sync(self, report: SyncReport) -> None:
-        """The stages that read what sync brought: invoices and payments."""
-        if not report.new_records:
+        """The stages that read what sync brought: invoices, payments, commands."""
+        self.after_sync_records(report.new_records)
+
+    def after_sync_records(self, records: list[MessageRecord]) -> None:
+        if not records:
             return
         from mailwatch.pipeline import digest, invoices
 
@@ -228,12 +231,33 @@ class App:
             invoices.ingest(
                 self.store,
                 self.settings,
-                report.new_records,
+                records,
                 self.router.classify,
                 self.clock.now(),
             )
         # The owner's replies to a digest: approvals take effect at once.
-        self.command_results = digest.process(self, report.new_records)
+        self.command_results = digest.process(self, records)
+
+    def _reindex_if_needed(self) -> None:
+        """An upgrade whose facts are newer, or a client file with new addresses: read
+        the stored mail again (and fetch what the new addresses bring) before syncing."""
+        from mailwatch.pipeline import reindex
+        from mailwatch.pipeline.facts import FACTS_VERSION
+
+        if self.store.folder_state(self.folders()[0]) is None:
+            # Never synced: the first sync reads everything with today's rules. Record
+            # the addresses it reads with, so they are not searched for again.
+            self.store.set_meta(
+                facts_version=FACTS_VERSION, **{reindex.INDEXED: reindex.address_fingerprints(self)}
+            )
+            return
+        if int(self.store.meta().get("facts_version") or 0) < FACTS_VERSION:
+            with self.store.batch():
+                reindex.refresh(self)
+        clients = reindex.changed_clients(self)
+        if clients:
+            _, records = reindex.backfill(self, clients)
+            self.after_sync_records(records)
 
     def invoice_numbers(self, client: str) -> list[str]:
         """The numbers of a client's invoices on record."""
@@ -245,6 +269,7 @@ class App:
 
         self.store.set_window(self.window_start())  # a first sync keeps old months on disk
         self.router.use_our_ids(digest.our_ids(self))  # digests and confirmations we sent
+        self._reindex_if_needed()
         generation = self.store.mail_generation
         report = sync_mailbox(
             self.mailbox,

@@ -40,6 +40,7 @@ ORDER = (
     "invoice_not_sent",
     "report_due",
     "new_address",
+    "text_unreadable",
     "message_set_aside",
 )
 

@@ -300,6 +300,27 @@ class FolderSync:
         self.records.extend(fresh)
         self.report.new += len(fresh)
 
+    # -- reindex: mail of a client that was not kept before ---------------------------
+
+    def backfill(self, uids: Sequence[int]) -> FolderReport:
+        """Fetch and store these UIDs (below the cursor: mail read before a client's
+        address was known, and not kept then). The cursor does not move."""
+        status = self.mailbox.status(self.folder)
+        state = self.store.folder_state(self.folder)
+        if state is None or state.uidvalidity != status.uidvalidity:
+            return self.report  # the next sync reads the folder afresh
+        wanted = sorted(uid for uid in uids if uid <= state.last_uid)
+        for batch in _batches(wanted, FETCH_BATCH):
+            texts: dict[str, str] = {}
+            records, quarantine = self._fetch_batch(status.uidvalidity, batch, texts)
+            with self.store.batch():
+                fresh = self.store.add_messages(records, texts)
+                for entry in quarantine:
+                    self.store.quarantine(entry)
+            self.records.extend(fresh)
+            self.report.new += len(fresh)
+        return self.report
+
     # -- UIDVALIDITY change -----------------------------------------------------------
 
     def _renumbered(self, old: FolderState, status: FolderStatus) -> None:

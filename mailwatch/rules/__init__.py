@@ -18,6 +18,7 @@ from mailwatch.rules.pause_notice import PauseNotice
 from mailwatch.rules.payment_ladder import PaymentLadder
 from mailwatch.rules.report_day import ReportDay
 from mailwatch.rules.resume_notice import ResumeNotice
+from mailwatch.rules.unreadable import UnreadableText
 
 RULES: tuple[Rule, ...] = (
     AbusiveMail(),
@@ -30,6 +31,7 @@ RULES: tuple[Rule, ...] = (
     PaymentLadder(),
     ResumeNotice(),
     Invoicing(),
+    UnreadableText(),
 )
 
 __all__ = ["RULES"]

@@ -662,6 +662,33 @@ class Store:
         self._fold_touched()
         return sum(int(n) for n in self._clients["months"].values())
 
+    def update_messages(self, records: Iterable[MessageRecord]) -> int:
+        """Replace stored records by new versions of themselves (same key, same month):
+        a reindex derives their route and facts again. Returns how many changed."""
+        changed = 0
+        with self.batch():
+            by_month: dict[str, dict[str, MessageRecord]] = {}
+            for record in records:
+                by_month.setdefault(record.month, {})[record.key] = record
+            for month, group in sorted(by_month.items()):
+                file = self._month(month)
+                table = file.table("messages")
+                for doc_id, doc in file.docs("messages").items():
+                    newer = group.get(doc["key"])
+                    if newer is None:
+                        continue
+                    new = newer.to_json()
+                    if new != doc:
+                        # Replace the whole document: TinyDB's update merges fields, and
+                        # a record that lost a key (facts now empty) must lose it here too.
+                        table.update(_replacing(new), doc_ids=[int(doc_id)])
+                        changed += 1
+                self._month_records.pop(month, None)  # parsed again when next read
+                self._touched.add(month)
+            if changed:
+                self.mail_generation += 1
+        return changed
+
     def rekey_messages(self, changes: dict[str, dict[str, Any]]) -> None:
         """Give stored messages new identities (after a folder's UIDVALIDITY changed)."""
         if not changes:
@@ -1135,3 +1162,11 @@ def _comparable(items: Iterable[dict[str, Any]]) -> list[tuple[str, str, str, st
         (str(i.get("key")), str(i.get("kind")), str(i.get("since")), str(i.get("text")))
         for i in items
     )
+
+
+def _replacing(new: dict[str, Any]) -> Any:
+    def replace_doc(doc: dict[str, Any]) -> None:
+        doc.clear()
+        doc.update(new)
+
+    return replace_doc

@@ -383,3 +383,30 @@ def test_fetch_attachments_inside_a_forwarded_message(backend: Backend) -> None:
     [uid] = backend.mailbox.uids_after("INBOX", 0)
     names = {a.name for a in backend.mailbox.fetch_attachments("INBOX", [uid])[uid]}
     assert "INV-7.pdf" in names
+
+
+def test_search_addresses_finds_from_to_and_cc_by_address_or_domain(backend: Backend) -> None:
+    from mailwatch.lab.messages import make_email
+
+    def mail(n: int, sender, to, cc=()):
+        return make_email(
+            sender=sender,
+            to=to,
+            cc=cc,
+            subject=f"m{n}",
+            body="x",
+            date=datetime(2026, 11, 2, 9, tzinfo=UTC),
+            message_id=f"<s{n}@contract.test>",
+        )
+
+    sam, lea, bob = ("Sam", "sam@studio.test"), ("Léa", "lea@newco.test"), ("Bob", "bob@x.test")
+    when = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    backend.deliver("INBOX", mail(1, lea, [sam]), when)
+    backend.deliver("INBOX", mail(2, sam, [bob], cc=[("Tom", "tom@newco.test")]), when)
+    backend.deliver("INBOX", mail(3, bob, [sam]), when)
+    backend.deliver("INBOX", mail(4, lea, [sam]), datetime(2026, 9, 1, tzinfo=UTC))
+    uids = backend.mailbox.uids_after("INBOX", 0)
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    assert backend.mailbox.search_addresses("INBOX", ["lea@newco.test"], since) == [uids[0]]
+    assert backend.mailbox.search_addresses("INBOX", ["@newco.test"], since) == uids[:2]
+    assert backend.mailbox.search_addresses("INBOX", [], since) == []

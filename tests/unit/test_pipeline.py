@@ -449,3 +449,44 @@ def test_facts_are_read_at_sync_and_reach_the_drafts(world):
     drafts = [world.store.draft(d) for d in created]
     assert [d.kind for d in drafts] == ["follow_up"]  # no chase of the report, no reply to thanks
     assert "Could you approve the December calendar by Friday?" in drafts[0].body
+
+
+def test_a_new_client_s_earlier_mail_is_fetched_again(tmp_path):
+    """Mail of someone who is nobody's client is not kept; once their file exists, the
+    next sync searches the mailbox for them and fetches what it lacks (within the
+    rules' window), without anyone running a command."""
+    from dataclasses import replace
+
+    w = World(tmp_path)
+    question = make_email(
+        sender=("Léa", "lea@newco.test"),
+        to=[SAM],
+        subject="Devis pour janvier",
+        body="Bonjour, pouvez-vous m'envoyer un devis pour janvier ?",
+        date=MONDAY,
+        message_id="<devis@newco.test>",
+    )
+    w.mailbox.deliver("INBOX", question, MONDAY)
+    w.tick(MONDAY + timedelta(hours=1))
+    assert not [r for r in w.store.messages() if r.message_id == "<devis@newco.test>"]
+    clients = {
+        **w.settings.clients,
+        "newco": Client(name="NewCo", emails=["lea@newco.test"], language="fr"),
+    }
+    w.settings = Settings(w.settings.config, clients, w.settings.path)
+    w.app = App(w.settings, w.store, w.clock, mailbox=w.mailbox, outbox=w.outbox)
+    w.tick(MONDAY + timedelta(hours=2))
+    [record] = [r for r in w.store.messages() if r.message_id == "<devis@newco.test>"]
+    assert record.route == "client"
+    # And its facts were read: a question that waits for an answer.
+    assert record.facts.get("ack") is None
+    assert not record.facts.get("text_error")
+    # A reindex routes stored mail again and derives its facts from the stored text.
+    w.store.update_messages([replace(record, route="other", facts={"stale": True})])
+    from mailwatch.pipeline import reindex
+
+    with w.store.batch():
+        assert reindex.refresh(w.app) >= 1
+    [again] = [r for r in w.store.messages() if r.message_id == "<devis@newco.test>"]
+    assert (again.route, again.facts) == (record.route, record.facts)
+    w.store.close()

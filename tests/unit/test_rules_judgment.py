@@ -209,3 +209,9 @@ def test_a_new_address_of_the_client_is_flagged():
     new = msg(at(3, 9), "in", counterparts=("j.doe@acme.test",), facts={"ack": True})
     items = attention(plan(ctx([known, new], at(4, 9), emails=("jane@acme.test",))), "new_address")
     assert [i.key for i in items] == ["new_address:j.doe@acme.test"]
+
+
+def test_a_message_whose_text_could_not_be_read_is_listed():
+    broken = msg(at(2, 9), "out", facts={"text_error": "ValueError: bad charset"})
+    [item] = attention(plan(ctx([broken], at(3, 9))), "text_unreadable")
+    assert "could not be read" in word(item.evidence, "Europe/Paris")
