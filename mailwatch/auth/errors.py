@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from mailwatch.errors import AuthenticationFailed, MailwatchError
 
-LOGIN_AGAIN = (
-    "Run `mailwatch login` to sign in again; a running `mailwatch run` picks up the new "
-    "sign-in by itself."
-)
+LOGIN_AGAIN = "Run `mailwatch login` again."
+PICKED_UP = "A running `mailwatch run` picks up the new sign-in by itself."
 
 
 class SignInRequired(AuthenticationFailed):
@@ -15,10 +13,12 @@ class SignInRequired(AuthenticationFailed):
     app): only the owner can fix it, by running `mailwatch login` again.
 
     An AuthenticationFailed, so the daemon waits instead of retrying fast, and the
-    IMAP/SMTP adapters pass it on as it is: it is not "wrong password".
+    IMAP/SMTP adapters pass it on as it is: it is not "wrong password". The message
+    itself says to run `mailwatch login`, because the daemon's health file and the
+    attention list show the message without the hint.
     """
 
-    def __init__(self, message: str, hint: str = LOGIN_AGAIN) -> None:
+    def __init__(self, message: str, hint: str = PICKED_UP) -> None:
         super().__init__(message, hint)
 
 

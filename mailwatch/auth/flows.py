@@ -75,8 +75,9 @@ def refresh(client: OAuthClient, tokens: TokenSet, *, now: float | None = None) 
             # Expired (unused for months, password changed), revoked by the owner or
             # an admin, or the app's consent withdrawn: only a new sign-in helps.
             raise SignInRequired(
-                f"The sign-in to {label}{_for(tokens.username)} has expired or was revoked: "
-                f"{label} refused to renew it ({_said(exc)}).",
+                f"The sign-in to {label}{_for(tokens.username)} has expired or was revoked "
+                f"({label} refused to renew it: {_said(exc)}). Run `mailwatch login` to "
+                "sign in again."
             ) from None
         raise _app_problem(client.provider, exc, "renewing the sign-in") from None
     try:
@@ -209,9 +210,16 @@ def start_device(client: OAuthClient) -> DeviceCode:
         user_code=user_code,
         verification_uri=uri,
         verification_uri_complete=str(answer.get("verification_uri_complete") or ""),
-        expires_in=float(answer.get("expires_in") or 900),
-        interval=float(answer.get("interval") or DEFAULT_INTERVAL),
+        expires_in=_number(answer.get("expires_in"), 900),
+        interval=_number(answer.get("interval"), DEFAULT_INTERVAL),
     )
+
+
+def _number(value: Any, default: float) -> float:
+    try:
+        return float(value) if value is not None else default
+    except (TypeError, ValueError):
+        return default
 
 
 def device_flow(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Literal
+from urllib.parse import urlsplit
 
 from mailwatch.config.model import OAuth2
 
@@ -91,7 +92,7 @@ def resolve(oauth2: OAuth2) -> Provider:
         flow = "device" if oauth2.device_url else "browser"
     return Provider(
         name="custom",
-        label="your sign-in provider",
+        label=urlsplit(oauth2.token_url).netloc or "your sign-in provider",
         authorize_url=oauth2.authorize_url,
         token_url=oauth2.token_url,
         device_url=oauth2.device_url,

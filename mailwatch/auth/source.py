@@ -118,8 +118,7 @@ class TokenSource:
             raise SignInRequired(
                 f"The sign-in saved in {self.file.path} was made with another provider or "
                 f"app id ({tokens.provider}, client_id {tokens.client_id}) than [oauth2] "
-                "now names.",
-                "Run `mailwatch login` to sign in with the current [oauth2] settings.",
+                "now names. Run `mailwatch login` to sign in with the current settings."
             )
         self._tokens, self._seen = tokens, fingerprint
 

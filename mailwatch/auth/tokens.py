@@ -150,20 +150,21 @@ class TokenFile:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             raise SignInRequired(
-                f"You have not signed in yet: there is no sign-in saved in {self.path}.",
-                "Run `mailwatch login` once; mailwatch keeps the sign-in from then on.",
+                f"You have not signed in yet (no sign-in is saved in {self.path}). Run "
+                "`mailwatch login` once.",
+                "mailwatch keeps the sign-in and renews it by itself from then on.",
             ) from None
         except OSError as exc:
             raise SignInRequired(
-                f"The sign-in saved in {self.path} cannot be read ({exc.strerror}).",
-                "Check that this user owns the file, or run `mailwatch login` to save it anew.",
+                f"The sign-in saved in {self.path} cannot be read ({exc.strerror}). Check "
+                "that this user owns the file, or run `mailwatch login` to save it anew."
             ) from None
         try:
             tokens = TokenSet.from_json(raw)
         except (ValueError, KeyError, TypeError, UnicodeDecodeError):
             raise SignInRequired(
-                f"The file {self.path} does not hold a sign-in mailwatch can read (damaged?).",
-                "Run `mailwatch login` to sign in again; it replaces the file.",
+                f"The file {self.path} does not hold a sign-in mailwatch can read (damaged?). "
+                "Run `mailwatch login` to sign in again; it replaces the file."
             ) from None
         # Another tool (or a copy) may have left it readable by others: tighten it.
         if self.path.exists() and stat.S_IMODE(self.path.stat().st_mode) & 0o077:

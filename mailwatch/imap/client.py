@@ -191,6 +191,10 @@ class ImapMailbox:
     def connect(self) -> None:
         cfg = self.config
         where = f"{cfg.host}:{cfg.port}"
+        if cfg.auth == "oauth2":
+            # A sign-in to redo (or a refresh to make) is known before any connection:
+            # no server is bothered for nothing, and no login waits on a refresh.
+            self.token_source().access_token()
         try:
             client = imapclient.IMAPClient(
                 cfg.host,
