@@ -45,6 +45,9 @@ class OAuthClient:
     provider: Provider
     client_secret: str = ""
 
+    def __post_init__(self) -> None:
+        register_secret(self.client_secret)
+
     def credentials(self) -> dict[str, str]:
         fields = {"client_id": self.provider.client_id}
         if self.client_secret:

@@ -98,7 +98,11 @@ class RedirectReceiver:
         self.port = int(self._server.server_address[1])
         self.redirect_uri = f"http://{uri_host}:{self.port}/"
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="oauth-redirect", daemon=True
+            # A short poll: close() (shutdown) waits for it.
+            target=self._server.serve_forever,
+            args=(0.05,),
+            name="oauth-redirect",
+            daemon=True,
         )
         self._thread.start()
 

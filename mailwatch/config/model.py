@@ -226,7 +226,7 @@ class _Server(_Strict):
             if info.data.get(key):
                 raise ValueError(
                     f"'oauth2' uses no password, but {key} is set; remove {key}, or set "
-                    'auth = "password" to sign in with a password (or an app password)'
+                    'auth = "password" to sign in with a password or an app password'
                 )
         return value
 
@@ -374,7 +374,7 @@ class OAuth2(_Strict):
         if missing:
             raise ValueError(
                 f'provider = "custom" needs {", ".join(missing)}; take them from your '
-                "provider's documentation (its OpenID configuration lists the addresses)"
+                "provider's documentation, whose OpenID configuration lists the addresses"
             )
         if self.flow == "device" and not self.device_url:
             raise ValueError('flow = "device" needs device_url; add it, or set flow = "auto"')

@@ -141,7 +141,9 @@ class LabOAuth(LabServer):
         server.daemon_threads = True
         self.port = int(server.server_address[1])  # kept across restarts
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="lab-oauth", daemon=True)
+        self._thread = threading.Thread(
+            target=server.serve_forever, args=(0.05,), name="lab-oauth", daemon=True
+        )
         self._thread.start()
 
     def stop(self) -> None:
