@@ -35,7 +35,8 @@ def check_sign_in(settings: Settings, echo: Callable[[str], None]) -> list[Probl
     except ConfigError as exc:
         return list(exc.problems)
     except SignInRequired as exc:
-        return [Problem(file, "oauth2", exc.message, "step to redo: `mailwatch login`")]
+        # The message names the step to redo (`mailwatch login`).
+        return [Problem(file, "oauth2", exc.message, exc.hint)]
     except ConnectionFailed as exc:
         return [Problem(file, "oauth2", exc.message, exc.hint)]
     except MailwatchError as exc:

@@ -101,7 +101,9 @@ class TokenSource:
                 return self._refresh(self._tokens)
         except SignInRequired as exc:
             self._dead = (self.file.fingerprint(), exc)
-            log.warning("%s %s", exc.message, exc.hint)
+            # Info only: the caller reports it (the daemon logs and records it, the
+            # CLI prints it); a warning here would say everything twice.
+            log.info("%s", exc.message)
             raise
 
     def _usable(self, tokens: TokenSet, min_valid: float, rejected: str | None) -> bool:

@@ -363,6 +363,7 @@ class LabOAuth(LabServer):
                 answer = {"error": "access_denied"}
             else:
                 code = "lab-ac-" + secrets.token_urlsafe(24)
+                self._seen.add(code)  # codes are spent at use: keep it for secrets()
                 self._codes[code] = _Code(
                     self.email,
                     query["client_id"],
