@@ -128,10 +128,16 @@ def _tell_daemon(settings: Settings) -> int | None:
     """A running `mailwatch run` on this state reloads (SIGHUP): its new connections
     use the new sign-in at once instead of at its next retry."""
     from mailwatch.daemon.health import read_health
+    from mailwatch.daemon.service import run_lock
 
     health = read_health(settings.store_path)
     pid = health.get("pid")
     if not health.get("running") or not isinstance(pid, int) or pid == os.getpid():
+        return None
+    # A health file left by a killed service names a pid that may now be another
+    # program's: signal it only if it also holds the service's lock file (pid written
+    # by `mailwatch run` when it took the lock).
+    if run_lock(settings.store_path).holder() != pid:
         return None
     try:
         os.kill(pid, signal.SIGHUP)

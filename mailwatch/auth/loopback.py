@@ -96,7 +96,9 @@ class RedirectReceiver:
         self._server = ThreadingHTTPServer((BIND_HOST, port), Handler)
         self._server.daemon_threads = True
         self.port = int(self._server.server_address[1])
-        self.redirect_uri = f"http://{uri_host}:{self.port}/"
+        # No path: Microsoft matches "http://localhost" registrations on everything but
+        # the port, Google takes "http://127.0.0.1:PORT" as it is.
+        self.redirect_uri = f"http://{uri_host}:{self.port}"
         self._thread = threading.Thread(
             # A short poll: close() (shutdown) waits for it.
             target=self._server.serve_forever,
