@@ -172,6 +172,13 @@ def _signed_in(client: OAuthClient, answer: Any, username: str, now: float) -> T
 
 
 def _login_failure(provider: Provider, exc: ProviderError, doing: str) -> SignInFailed:
+    if "client_secret" in exc.description:
+        # Google's answer when a "Desktop app" client id comes without its secret.
+        return SignInFailed(
+            f"{provider.label} wants the app's client secret ({_said(exc)}).",
+            "Set [oauth2] client_secret_env to the name of an environment variable that "
+            "holds the client secret shown beside your client id, and export it.",
+        )
     if exc.error in ("invalid_client", "unauthorized_client", "invalid_scope"):
         problem = _app_problem(provider, exc, doing)
         return SignInFailed(problem.message, problem.hint)

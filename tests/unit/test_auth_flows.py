@@ -287,3 +287,18 @@ def test_provider_dataclass_is_frozen() -> None:
     assert isinstance(provider, Provider)
     with pytest.raises(dataclasses.FrozenInstanceError):
         provider.client_id = "x"  # type: ignore[misc]
+
+
+def test_a_missing_client_secret_is_named(idp: LabOAuth, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Google answers invalid_request "client_secret is missing." to a Desktop app client
+    id sent without its secret."""
+    from mailwatch.auth import flows
+    from mailwatch.auth.errors import ProviderError
+
+    def answer(self: OAuthClient, fields: object) -> object:
+        raise ProviderError("invalid_request", "client_secret is missing.")
+
+    monkeypatch.setattr(flows.OAuthClient, "token_request", answer)
+    with pytest.raises(SignInFailed) as caught:
+        device_flow(client(idp), username=USER, say=Said(), sleep=lambda s: None)
+    assert "client_secret_env" in caught.value.hint
