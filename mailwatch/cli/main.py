@@ -101,6 +101,21 @@ def check_config(rt: Runtime, offline: bool) -> None:
 
 
 @cli.command()
+@click.option(
+    "--no-browser",
+    is_flag=True,
+    help="Print the sign-in address (and code) instead of opening a browser: for a "
+    "computer without one, or over SSH.",
+)
+@click.pass_obj
+def login(rt: Runtime, no_browser: bool) -> None:
+    """Sign in to Gmail, Microsoft 365 or another OAuth 2.0 provider ([oauth2]), once."""
+    from mailwatch.auth.login import login_command
+
+    login_command(rt.settings, no_browser=no_browser, echo=click.echo)
+
+
+@cli.command()
 @click.pass_obj
 def sync(rt: Runtime) -> None:
     """Read new mail from INBOX and Sent."""

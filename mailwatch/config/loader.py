@@ -559,6 +559,7 @@ def _cross_file_problems(
         if server is not None:
             problems += source_problems(server, section=section, file=file)
             problems += _ca_file_problems(server, section, path.parent, file)
+            problems += _oauth2_section_problems(server, section, raw, file)
     if config is not None:
         problems += _templates_problems(config, path.parent, file)
     return problems
@@ -631,6 +632,22 @@ def _ca_file_problems(server: Imap | Smtp, section: str, base: Path, file: str) 
             f"the file {server.ca_file} does not exist",
             "give the path of the certificate (PEM) file, relative to this file's "
             "folder, or remove the line",
+        )
+    ]
+
+
+def _oauth2_section_problems(
+    server: Imap | Smtp, section: str, raw: dict[str, Any] | None, file: str
+) -> list[Problem]:
+    """auth = "oauth2" signs in with the [oauth2] table: it must be there."""
+    if server.auth != "oauth2" or isinstance((raw or {}).get("oauth2"), dict):
+        return []
+    return [
+        Problem(
+            file,
+            f"{section}.auth",
+            'is "oauth2" but there is no [oauth2] section saying how to sign in',
+            'add [oauth2] with provider and client_id (see the README), or set auth = "password"',
         )
     ]
 

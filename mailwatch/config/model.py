@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import itertools
+import re
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Literal
@@ -29,6 +30,10 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Security = Literal["ssl", "starttls", "none"]
 Language = Literal["en", "fr"]
+# How mailwatch signs in to a mail server: a password, or an OAuth 2.0 access token
+# (SASL XOAUTH2 / OAUTHBEARER), as Gmail and Microsoft 365 require of mail apps.
+AuthMethod = Literal["password", "oauth2"]
+OAuthProvider = Literal["google", "microsoft", "custom"]
 
 
 class _Strict(BaseModel):
@@ -167,13 +172,26 @@ class _Server(_Strict):
     password_command: str = ""
     timeout_seconds: TimeoutSeconds = 30
     ca_file: str = ""  # extra CA certificate (PEM) to trust, e.g. for a self-hosted server
+    auth: AuthMethod = "password"
     # The file this section was read from, so that a password error found long after
     # loading (at the first connection) names it. Set by Settings; not a setting.
     _source_file: str = PrivateAttr(default="")
+    # With auth = "oauth2": the [oauth2] table and the token file, set by Settings (the
+    # mail adapters sign in with them). Not settings.
+    _oauth2: OAuth2 | None = PrivateAttr(default=None)
+    _token_file: Path | None = PrivateAttr(default=None)
 
     @property
     def source_file(self) -> str:
         return self._source_file
+
+    @property
+    def oauth2(self) -> OAuth2 | None:
+        return self._oauth2
+
+    @property
+    def token_file(self) -> Path | None:
+        return self._token_file
 
     # Field validators rather than one model validator: pydantic skips "after" model
     # validators when any field fails, which would hide these problems behind a typo
@@ -197,6 +215,24 @@ class _Server(_Strict):
             raise ValueError("set password_env or password_command, not both")
         return value
 
+    @field_validator("auth")
+    @classmethod
+    def _oauth2_needs_no_password(cls, value: str, info: ValidationInfo) -> str:
+        if value != "oauth2":
+            return value
+        if "username" in info.data and not info.data["username"]:
+            raise ValueError(
+                "'oauth2' signs in as username, which is empty; set username to the "
+                'address you sign in with, e.g. username = "you@gmail.com"'
+            )
+        for key in ("password_env", "password_command"):
+            if info.data.get(key):
+                raise ValueError(
+                    f"'oauth2' uses no password, but {key} is set; remove {key}, or set "
+                    'auth = "password" to sign in with a password or an app password'
+                )
+        return value
+
 
 class Imap(_Server):
     port: int = Field(default=993, ge=1, le=65535)
@@ -214,6 +250,140 @@ class Smtp(_Server):
     # After a crash in the middle of a send, how long to look for that proof before
     # concluding the message never left (mail servers may take a moment to file it).
     proof_wait_seconds: ProofWaitSeconds = 300
+
+
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,99}$")
+
+
+def _endpoint(value: str) -> str:
+    """An OAuth endpoint: https, or http to this machine (a test server, a local proxy)."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value)
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return value
+    if parts.scheme == "http" and host and is_loopback(host):
+        return value
+    raise ValueError(
+        f"{value!r} is not an https:// address; the sign-in and its tokens must travel "
+        "encrypted (http:// is allowed only for 127.0.0.1, ::1 or localhost)"
+    )
+
+
+class OAuth2(_Strict):
+    """How `mailwatch login` signs in, and where the sign-in is kept (the token file).
+
+    Used by [imap] and [smtp] sections that say auth = "oauth2". google and
+    microsoft come with their addresses and scopes built in; custom names them.
+    """
+
+    provider: OAuthProvider
+    # The app id you registered with the provider (mailwatch ships none it could publish).
+    client_id: str = Field(min_length=1)
+    # An environment variable holding the app's client secret, if the provider gave one
+    # (Google's "Desktop app" clients have one; Microsoft's public clients do not).
+    client_secret_env: str = ""
+    # Microsoft only: "common", "organizations", "consumers" or your tenant (directory) id.
+    tenant: str = ""
+    scopes: list[str] = []  # [] = the provider's own: IMAP, SMTP and offline access
+    token_file: str = ""  # "" = beside the state file
+    # "device": open a page anywhere and type a code (works over SSH); "browser": a
+    # browser on this computer; "auto": device for microsoft, browser for google.
+    flow: Literal["auto", "device", "browser"] = "auto"
+    authorize_url: str = ""  # custom only
+    token_url: str = ""  # custom only
+    device_url: str = ""  # custom only
+    # The browser flow's local port; 0 = any free port (Google and Microsoft accept any).
+    redirect_port: int = Field(default=0, ge=0, le=65535)
+
+    @field_validator("client_id")
+    @classmethod
+    def _client_id(cls, value: str) -> str:
+        value = value.strip()
+        if not value or any(c.isspace() for c in value):
+            raise ValueError(
+                "must be the app id (client id) your provider gave you, without spaces; "
+                "see the README, 'Registering your own app id'"
+            )
+        return value
+
+    @field_validator("client_secret_env")
+    @classmethod
+    def _secret_env(cls, value: str) -> str:
+        if value and not _ENV_NAME.match(value):
+            raise ValueError(
+                "must be the NAME of an environment variable (letters, digits and _), not "
+                'the secret itself; for example client_secret_env = "MAILWATCH_OAUTH_SECRET", '
+                "and if you typed the secret here, remove it from the file"
+            )
+        return value
+
+    @field_validator("tenant")
+    @classmethod
+    def _tenant(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        if info.data.get("provider") not in (None, "microsoft"):
+            raise ValueError('tenant is for provider = "microsoft" only; remove it')
+        if not _TENANT.match(value):
+            raise ValueError(
+                f'{value!r} is not a Microsoft tenant; use "common", "organizations" or '
+                "your directory (tenant) id from the Azure portal"
+            )
+        return value
+
+    @field_validator("scopes")
+    @classmethod
+    def _scopes(cls, value: list[str]) -> list[str]:
+        cleaned = [scope.strip() for scope in value]
+        if any(not scope or " " in scope for scope in cleaned):
+            raise ValueError('give one scope per item, without spaces, like ["a", "b"]')
+        return cleaned
+
+    @field_validator("flow")
+    @classmethod
+    def _flow(cls, value: str, info: ValidationInfo) -> str:
+        if value == "device" and info.data.get("provider") == "google":
+            raise ValueError(
+                'Google does not allow the device flow for mail; use "browser" (or '
+                '"auto"), and see `mailwatch login --no-browser` for a computer without one'
+            )
+        return value
+
+    @field_validator("authorize_url", "token_url", "device_url")
+    @classmethod
+    def _urls(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        provider = info.data.get("provider")
+        if provider in ("google", "microsoft"):
+            raise ValueError(
+                f'is built in for provider = "{provider}"; remove {info.field_name}, or set '
+                'provider = "custom"'
+            )
+        return _endpoint(value.strip())
+
+    @model_validator(mode="after")
+    def _custom_complete(self) -> OAuth2:
+        if self.provider != "custom":
+            return self
+        missing = [key for key in ("token_url",) if not getattr(self, key)]
+        if not self.authorize_url and not self.device_url:
+            missing.append("authorize_url (or device_url)")
+        if not self.scopes:
+            missing.append("scopes")
+        if missing:
+            raise ValueError(
+                f'provider = "custom" needs {", ".join(missing)}; take them from your '
+                "provider's documentation, whose OpenID configuration lists the addresses"
+            )
+        if self.flow == "device" and not self.device_url:
+            raise ValueError('flow = "device" needs device_url; add it, or set flow = "auto"')
+        if self.flow == "browser" and not self.authorize_url:
+            raise ValueError('flow = "browser" needs authorize_url; add it, or set flow = "auto"')
+        return self
 
 
 class StoreSection(_Strict):
@@ -417,6 +587,7 @@ class Config(_Strict):
     rules: Rules = Rules()
     billing: Billing = Billing()
     digest: Digest = Digest()
+    oauth2: OAuth2 | None = None
 
 
 class Settings:
@@ -433,6 +604,9 @@ class Settings:
         for server in (config.imap, config.smtp):
             if server is not None:
                 server._source_file = str(path)
+                if server.auth == "oauth2":
+                    server._oauth2 = config.oauth2
+                    server._token_file = self.oauth2_token_path
 
     @property
     def owner(self) -> Owner:
@@ -456,6 +630,15 @@ class Settings:
         """The schema-1 state file (migrated into `state_dir` if it exists)."""
         store = self.config.store
         return self.resolve(store.path) if store.path else self.state_dir / "mailwatch.json"
+
+    @property
+    def oauth2_token_path(self) -> Path:
+        """Where the OAuth 2.0 sign-in is kept: [oauth2] token_file, else beside the state."""
+        oauth2 = self.config.oauth2
+        if oauth2 is not None and oauth2.token_file:
+            return self.resolve(oauth2.token_file)
+        store = self.store_path
+        return store.with_name(store.name + ".oauth2.json")
 
     @property
     def clients_dir(self) -> Path:

@@ -31,8 +31,8 @@ _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def source_problems(server: Imap | Smtp, *, section: str, file: str = "") -> list[Problem]:
     """What is wrong with how the password is to be found, without fetching it."""
     file = file or server.source_file or DEFAULT_FILE
-    if not server.username:
-        return []  # no login, so no password needed
+    if not server.username or server.auth == "oauth2":
+        return []  # no login, or a sign-in token instead of a password (mailwatch.auth)
     if server.password_env:
         return _env_name_problems(server.password_env, section, file)
     if server.password_command:
@@ -60,7 +60,7 @@ def resolve_password(server: Imap | Smtp, *, section: str, file: str = "") -> st
     problems = source_problems(server, section=section, file=file)
     if problems:
         raise ConfigError(problems)
-    if not server.username:
+    if not server.username or server.auth == "oauth2":
         return ""
     if server.password_env:
         password = _from_env(server.password_env, section, file)
