@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from mailwatch.cli import hints, show
-from mailwatch.cli.format import when
+from mailwatch.cli.format import kind_label, when
 from mailwatch.cli.safe import clean_block, clean_line
 from mailwatch.clock import FixedClock
 from mailwatch.config.loader import load_settings
@@ -127,7 +127,7 @@ def _run(
                 to = clean_line(", ".join(draft.to))
                 click.echo(f"#{draft.id} to {to} — {clean_line(draft.subject)}")
                 click.echo(f"   why: {clean_line(draft.reason.get('text', ''))}")
-            first = next(d for d in drafts if d.client == "acme")
+            first = next(d for d in drafts if d.client == "acme" and d.kind == "follow_up")
             _title(f"mailwatch queue show {first.id}")
             click.echo(clean_block(first.body.rstrip()))
 
@@ -137,6 +137,14 @@ def _run(
             app.sync()
             show.send_report(app, app.send_blocking())
             _show_delivery(mta, account, app.sent_folder(), store.draft(first.id))
+
+            _title("mailwatch invoice list --all")
+            _show_invoices(app)
+            for kind in ("payment_reminder", "scope_note", "confirmation"):
+                shown = next((d for d in store.drafts() if d.kind == kind), None)
+                if shown is not None:
+                    _title(f"mailwatch queue show {shown.id}  ({kind_label(shown)})")
+                    click.echo(clean_block(shown.body.rstrip()))
 
             _title("mailwatch tick again at the same moment: nothing changes")
             app.sync()
@@ -169,3 +177,18 @@ def _show_delivery(mta, account: Account, sent_folder: str, draft: Draft) -> Non
             click.echo("   " + clean_line(" | ".join(lines)))
     finally:
         client.logout()
+
+
+def _show_invoices(app: App) -> None:
+    from mailwatch.pipeline import invoices
+
+    today = app.calendar.local(app.clock.now()).date()
+    for invoice in sorted(invoices.invoices(app.store), key=lambda i: i.due_on):
+        name = app.settings.clients[invoice.client].name
+        status = invoice.status(today)
+        late = f", {invoice.days_overdue(today)} days late" if status == "overdue" else ""
+        paid = f", paid {invoice.paid_on:%a %d %b}" if invoice.paid_on else ""
+        click.echo(
+            f"{name}: {invoice.number}, {invoice.amount} {invoice.currency}, "
+            f"due {invoice.due_on:%a %d %b}: {status}{late}{paid}"
+        )

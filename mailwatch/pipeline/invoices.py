@@ -244,7 +244,12 @@ def ingest(
     from mailwatch.detect.billing import mentions_invoice
 
     seen = Seen()
-    new = [r for r in records if r.facts.get("invoice") or r.facts.get("payment_notice")]
+    # Invoices first, then payments: a notice synced with its invoice (INBOX is read
+    # before Sent) must find the invoice already recorded.
+    new = sorted(
+        (r for r in records if r.facts.get("invoice") or r.facts.get("payment_notice")),
+        key=lambda r: (r.facts.get("payment_notice") is not None, r.date),
+    )
     texts = store.texts(new) if new else {}
     for record in new:
         client, direction = classify(record)

@@ -30,11 +30,21 @@ from mailwatch.core.pricing import Price, price_request, revision_price
 from mailwatch.core.replies import base_context, reply_in
 from mailwatch.core.rule import Proposal
 from mailwatch.core.threads import Thread
-from mailwatch.detect.scope import Request
+from mailwatch.detect.scope import CHANNEL_NAMES, Request, canonical_channel
 
 CONFIRMATION, SCOPE_NOTE = "confirmation", "scope_note"
 FAMILY = "confirm"
 _ORDER = {"scope": 0, "revision": 1, "decision": 2, "call": 3}
+
+
+def _channel_name(name: str, language: str) -> str:
+    """'instagram' as the client reads it: 'Instagram' (names in the client file are
+    often written in lower case)."""
+    key = canonical_channel(name)
+    if key is None or key not in CHANNEL_NAMES:
+        return name
+    english, french = CHANNEL_NAMES[key]
+    return french if language == "fr" else english
 
 
 def request_of(fact: Mapping[str, Any]) -> Request:
@@ -126,7 +136,7 @@ class Confirmation:
         kind = SCOPE_NOTE if request.kind == "scope" and price.verdict == "addon" else CONFIRMATION
         if kind == SCOPE_NOTE:
             context["package"] = {
-                "channels": list(ctx.contract.channels),
+                "channels": [_channel_name(c, ctx.language) for c in ctx.contract.channels],
                 "posts_per_week": ctx.contract.posts_per_week,
                 "revisions_per_month": ctx.contract.revisions_per_month,
             }
