@@ -42,7 +42,7 @@ def test_demo_without_keep_leaves_a_folder_its_hints_can_use(temp_root: Path) ->
     assert result.returncode == 0, result.stderr
     [folder] = [p for p in tmp_path.iterdir() if p.name.startswith("mailwatch-demo-")]
     config = folder / "config.toml"
-    assert config.is_file() and (folder / "state" / "mailwatch.json").is_file()
+    assert config.is_file() and (folder / "state" / "ledger.json").is_file()
     out = result.stdout
     assert f"The demo's files are in {folder}" in out
     assert f"To remove them: rm -r {folder}" in out
