@@ -9,7 +9,18 @@ from zoneinfo import ZoneInfo
 if TYPE_CHECKING:
     from mailwatch.store.records import Draft
 
-KIND_LABELS = {"follow_up": "Follow-up", "pause_notice": "Pause notice"}
+KIND_LABELS = {
+    "follow_up": "Follow-up",
+    "pause_notice": "Pause notice",
+    "holding_reply": "Holding reply",
+    "payment_reminder": "Payment reminder",
+    "payment_pause_notice": "Work paused until payment",
+    "final_notice": "Final payment notice",
+    "resume_notice": "Work resumes",
+    "confirmation": "Confirmation in writing",
+    "scope_note": "Scope note",
+    "delay": "Delay notice",
+}
 
 
 def when(value: datetime | str | None, zone: str, now: datetime | None = None) -> str:

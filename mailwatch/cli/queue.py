@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
 from mailwatch.cli.format import draft_json, kind_label, when
-from mailwatch.cli.runtime import Runtime
+from mailwatch.cli.hints import localize
+from mailwatch.cli.runtime import Runtime, sync_finished
+from mailwatch.cli.safe import cell, clean_block, clean_line, json_dumps
 from mailwatch.core.model import FAILED, OPEN_STATUSES, PENDING
 from mailwatch.errors import UsageError
 
 if TYPE_CHECKING:
+    from mailwatch.drafts.approval import Change
     from mailwatch.store.records import Draft
 
 
@@ -33,10 +35,18 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
         if not show_all:
             drafts = [d for d in drafts if d.status in OPEN_STATUSES or d.status == FAILED]
         if as_json:
-            click.echo(json.dumps([draft_json(d) for d in drafts], indent=2, ensure_ascii=False))
+            click.echo(json_dumps([draft_json(d) for d in drafts]))
             return
         if not drafts:
-            click.echo("No drafts waiting. " + ("" if show_all else "(--all shows past ones.)"))
+            if not sync_finished(store, rt.settings):
+                click.echo(
+                    localize(
+                        "No drafts yet. mailwatch has not read your mailbox: "
+                        "`mailwatch sync` (or `mailwatch tick`) reads it."
+                    )
+                )
+            else:
+                click.echo("No drafts waiting. " + ("" if show_all else "(--all shows past ones.)"))
             return
         from rich.table import Table
 
@@ -49,19 +59,23 @@ def list_(rt: Runtime, show_all: bool, as_json: bool) -> None:
         for d in drafts:
             client = rt.settings.clients.get(d.client)
             name = client.name if client is not None else d.client
+            # Mail data goes in as Text: a subject like "Budget [/bold]" is not markup.
             table.add_row(
                 d.id,
-                name,
+                cell(name),
                 kind_label(d),
                 d.status,
-                ", ".join(d.to),
-                d.subject,
-                d.reason.get("text", ""),
+                cell(", ".join(d.to)),
+                cell(d.subject),
+                cell(d.reason.get("text", "")),
                 when(d.created_at, zone),
             )
         console().print(table)
         click.echo(
-            "Read one with `mailwatch queue show ID`; approve with `mailwatch queue approve ID`."
+            localize(
+                "Read one with `mailwatch queue show ID`; approve with "
+                "`mailwatch queue approve ID`."
+            )
         )
 
 
@@ -78,18 +92,18 @@ def show(rt: Runtime, draft_id: str) -> None:
         fingerprint = content_fingerprint(d)
         click.echo(f"Draft #{d.id} ({kind_label(d)}), version {d.version}: {d.status}")
         click.echo(f"Check:    {fingerprint}")
-        click.echo(f"Why:      {d.reason.get('text', '')}")
-        click.echo(f"To:       {', '.join(d.to)}")
-        click.echo(f"Subject:  {d.subject}")
+        click.echo(f"Why:      {clean_line(d.reason.get('text', ''))}")
+        click.echo(f"To:       {clean_line(', '.join(d.to))}")
+        click.echo(f"Subject:  {clean_line(d.subject)}")
         if d.in_reply_to:
-            click.echo(f"Replying: {d.in_reply_to}")
+            click.echo(f"Replying: {clean_line(d.in_reply_to)}")
         if d.error:
-            click.echo(f"Problem:  {d.error}")
+            click.echo(f"Problem:  {clean_line(d.error)}")
         click.echo("-" * 60)
-        click.echo(d.body.rstrip())
+        click.echo(clean_block(d.body.rstrip()))
         click.echo("-" * 60)
         for entry in d.history:
-            note = f" — {entry.note}" if entry.note else ""
+            note = f" — {clean_line(entry.note)}" if entry.note else ""
             click.echo(
                 f"{when(entry.at, zone)}  {entry.action} by {entry.by} (v{entry.version}){note}"
             )
@@ -100,7 +114,16 @@ def show(rt: Runtime, draft_id: str) -> None:
             )
 
 
-def _decide(rt: Runtime, draft_id: str, change: str, **kw: object) -> Draft:
+def _decide(
+    rt: Runtime,
+    draft_id: str,
+    change: Change,
+    *,
+    expected_version: int | None = None,
+    expected_fingerprint: str | None = None,
+    body: str | None = None,
+    note: str = "",
+) -> Draft:
     from mailwatch.drafts.approval import change_draft
 
     with rt.store() as store:
@@ -108,10 +131,13 @@ def _decide(rt: Runtime, draft_id: str, change: str, **kw: object) -> Draft:
             store,
             draft_id,
             change,
-            by="owner (command line)",  # type: ignore[arg-type]
+            by="owner (command line)",
             now=rt.clock.now(),
-            **kw,
-        )  # type: ignore[arg-type]
+            expected_version=expected_version,
+            expected_fingerprint=expected_fingerprint,
+            body=body,
+            note=note,
+        )
 
 
 @queue.command()
@@ -130,7 +156,7 @@ def approve(rt: Runtime, draft_id: str, version: int | None, fingerprint: str | 
     """Approve a draft; it goes out at the next send, inside the client's hours."""
     d = _decide(rt, draft_id, "approve", expected_version=version, expected_fingerprint=fingerprint)
     click.echo(
-        f"Approved #{draft_id} ({kind_label(d)} to {', '.join(d.to)}). "
+        f"Approved #{draft_id} ({kind_label(d)} to {clean_line(', '.join(d.to))}). "
         "It goes out at the next send inside the client's sending hours."
     )
 
@@ -160,14 +186,17 @@ def edit(rt: Runtime, draft_id: str, body_file: Path | None) -> None:
     if body_file is not None:
         body = body_file.read_text(encoding="utf-8")
     else:
-        body = click.edit(current, extension=".txt")
-        if body is None:
+        edited = click.edit(current, extension=".txt")
+        if edited is None:
             raise UsageError("The editor closed without saving; the draft is unchanged.")
+        body = edited
     if body.strip() == current.strip():
         click.echo(f"No change to #{draft_id}.")
         return
     d = _decide(rt, draft_id, "edit", body=body)
     click.echo(
-        f"Saved #{draft_id} as version {d.version}. It needs your approval again: "
-        f"`mailwatch queue approve {draft_id}`."
+        localize(
+            f"Saved #{draft_id} as version {d.version}. It needs your approval again: "
+            f"`mailwatch queue approve {draft_id}`."
+        )
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -58,22 +59,10 @@ class Runtime:
     @contextlib.contextmanager
     def store(self, *, readonly: bool = False) -> Iterator[Store]:
         """The state alone, for commands that need no rules and no mailbox (`queue`)."""
-        from mailwatch.pipeline.records import Router
-        from mailwatch.store import Store
-
-        settings = self.settings
-        store = Store(
-            settings.state_dir,
-            legacy=settings.store_path,
-            readonly=readonly,
-            router=Router.for_settings(settings),
-        )
-        for notice in store.notices:  # what recovery found: the owner must hear of it
-            click.echo(f"mailwatch: {notice}", err=True)
-        try:
+        with _open_store(self.settings, readonly) as store:
+            for notice in store.notices:  # what recovery found: the owner must hear of it
+                click.echo(f"mailwatch: {notice}", err=True)
             yield store
-        finally:
-            store.close()
 
     @contextlib.contextmanager
     def app(self, *, readonly: bool = False) -> Iterator[App]:
@@ -85,6 +74,45 @@ class Runtime:
                 yield app
             finally:
                 app.close()
+
+
+@contextlib.contextmanager
+def _open_store(settings: Settings, readonly: bool) -> Iterator[Store]:
+    """The state; for a read-only command before the first sync, an empty one.
+
+    Before any sync there is no state, and nothing is wrong: status lists the clients
+    with empty rows and queue list has no drafts. The empty state lives in a temporary
+    folder, so the owner's folder is left exactly as it was.
+    """
+    from mailwatch.pipeline.records import Router
+    from mailwatch.store import Store
+    from mailwatch.store.layout import StateLayout
+
+    router = Router.for_settings(settings)
+    if readonly and not StateLayout.at(settings.state_dir, settings.store_path).in_use():
+        with tempfile.TemporaryDirectory(prefix="mailwatch-empty-") as folder:
+            store = Store(Path(folder), router=router)
+            store.readonly = True  # any write is refused, as for the real state
+            try:
+                yield store
+            finally:
+                store.close()
+        return
+    store = Store(settings.state_dir, legacy=settings.store_path, readonly=readonly, router=router)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def sync_finished(store: Store, settings: Settings) -> bool:
+    """Has a sync ever finished reading INBOX into this state?
+
+    A first sync that failed (wrong password, server away) leaves a state with no
+    folder cursor: the mailbox was never read, which is not an empty mailbox.
+    """
+    imap = settings.config.imap
+    return store.folder_state(imap.inbox if imap else "INBOX") is not None
 
 
 def setup_logging(level: str, json_lines: bool = False) -> None:

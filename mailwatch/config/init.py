@@ -4,24 +4,27 @@ from __future__ import annotations
 
 import shutil
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
-import mailwatch
 from mailwatch.config.model import WEEKDAYS, Imap, Settings, Smtp
 from mailwatch.errors import MailwatchError, UsageError
+from mailwatch.resources import resource_path
 from mailwatch.store.atomic import make_private_dir
 
 # What `init` writes, and the example each file is copied from (relative to the target
-# folder and to the project root respectively).
+# folder and to the project root respectively). The client example is a .sample, not an
+# active client file: copying it to acme.toml (as the README says) must not make two
+# clients claim the same address.
 TEMPLATES = {
     Path("config.toml"): Path("config.example.toml"),
-    Path("clients") / "example.toml": Path("examples") / "client.example.toml",
+    Path("clients") / "example.toml.sample": Path("examples") / "client.example.toml",
 }
 STATE_DIR = Path("state")
 
 
 def init_directory(target: Path, *, force: bool = False) -> list[Path]:
-    """Write config.toml, clients/example.toml and an empty state/ into `target`.
+    """Write config.toml, clients/example.toml.sample and an empty state/ into `target`.
 
     Returns the paths created. Existing files are left alone (UsageError) unless
     `force`; nothing is written until every check has passed, so a refused init
@@ -47,11 +50,11 @@ def init_directory(target: Path, *, force: bool = False) -> list[Path]:
 
 
 def _example(relative: Path) -> Path:
-    path = mailwatch.PROJECT_ROOT / relative
+    path = resource_path(relative.as_posix())  # shipped in the wheel (mailwatch/resources)
     if not path.is_file():
         raise MailwatchError(
             f"The example file {path} is missing from this mailwatch installation.",
-            "Reinstall mailwatch from its source folder (pip install -e .).",
+            "Reinstall mailwatch: pipx install . (or pip install .) from its source folder.",
         )
     return path
 
@@ -109,7 +112,7 @@ def _owner_lines(settings: Settings) -> list[str]:
     ]
 
 
-def _days(days: list[str]) -> str:
+def _days(days: Sequence[str]) -> str:
     """'mon–fri' for a run of consecutive days, else the list."""
     ordered = sorted(set(days), key=WEEKDAYS.index)
     first = WEEKDAYS.index(ordered[0])
@@ -121,8 +124,13 @@ def _days(days: list[str]) -> str:
 def _client_lines(settings: Settings) -> list[str]:
     count = len(settings.clients)
     if not count:
+        sample = settings.clients_dir / "example.toml.sample"
+        how = f" (copy {sample.name} to acme.toml, say, and edit it)" if sample.exists() else ""
         return [
-            _row("Clients", f"none yet: add one .toml file per client to {settings.clients_dir}")
+            _row(
+                "Clients",
+                f"none yet: add one .toml file per client to {settings.clients_dir}{how}",
+            )
         ]
     by_language: dict[str, list[str]] = defaultdict(list)
     for client_id, client in sorted(settings.clients.items()):

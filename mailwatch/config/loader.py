@@ -12,11 +12,12 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
+import types
 import typing
 from collections.abc import Iterable
 from datetime import time
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
@@ -72,7 +73,8 @@ def load_settings(path: Path) -> Settings:
 
     # The same rule as Settings.resolve: ~ expanded, relative to the config's folder.
     clients_dir = path.parent / Path(_clients_dir_value(raw, config)).expanduser()
-    client_files = _load_client_dir(clients_dir, file, problems)
+    ignored: list[Path] = []
+    client_files = _load_client_dir(clients_dir, file, problems, ignored)
 
     problems += _cross_file_problems(path, raw, config, client_files)
 
@@ -80,7 +82,9 @@ def load_settings(path: Path) -> Settings:
         raise ConfigError(_sorted(problems))
     clients = {cid: client for cid, (_, client) in client_files.items()}
     # Absolute, so the store and clients paths survive a change of working directory.
-    return Settings(config, clients, path.absolute())
+    settings = Settings(config, clients, path.absolute())
+    settings.ignored_client_files = ignored
+    return settings
 
 
 def load_client(path: Path) -> Client:
@@ -205,11 +209,19 @@ def _salvage(model: type[M], raw: dict[str, Any] | None, section: str) -> M | No
         try:
             return model.model_validate(data)
         except ValidationError as exc:
-            wrong = {e["loc"][0] for e in exc.errors() if e["loc"] and e["loc"][0] in data}
-            if not wrong:
+            keys = {e["loc"][0] for e in exc.errors() if e["loc"]}
+            wrong = {k for k in keys if k in data}
+            # A required key that is wrong or missing gets a stand-in if it has one (the
+            # owner's time zone does not matter to the address checks).
+            stand_ins = {k: _STAND_INS[k] for k in keys if k in _STAND_INS}
+            if not wrong and not stand_ins.keys() - data.keys():
                 return None  # a required key is missing: nothing to salvage
-            data = {k: v for k, v in data.items() if k not in wrong}
+            data = {k: v for k, v in data.items() if k not in wrong} | stand_ins
     return None
+
+
+# Values for required keys, only for checking the rest of a section.
+_STAND_INS = {"timezone": "UTC"}
 
 
 def _clients_dir_value(raw: dict[str, Any] | None, config: Config | None) -> str:
@@ -221,9 +233,12 @@ def _clients_dir_value(raw: dict[str, Any] | None, config: Config | None) -> str
 
 
 def _load_client_dir(
-    directory: Path, config_file: str, problems: list[Problem]
+    directory: Path, config_file: str, problems: list[Problem], ignored: list[Path]
 ) -> dict[str, tuple[str, Client]]:
-    """Every valid client file, by file stem, with its path for the cross-file checks."""
+    """Every valid client file, by file stem, with its path for the cross-file checks.
+
+    Dot files are left out and added to `ignored`, for check-config to mention.
+    """
     if not directory.is_dir():
         what = "is not a folder" if directory.exists() else "does not exist"
         problems.append(
@@ -237,8 +252,12 @@ def _load_client_dir(
         return {}
     found: dict[str, tuple[str, Client]] = {}
     for path in sorted(directory.glob("*.toml")):
-        # Dot files are editor lock and backup files (".#acme.toml"), not clients.
-        if path.name.startswith(".") or not path.is_file():
+        # Dot files are editor lock and backup files (".#acme.toml"), not clients; but a
+        # client file hidden by mistake (".acme.toml") must not vanish without a word.
+        if path.name.startswith("."):
+            ignored.append(path)
+            continue
+        if not path.is_file():
             continue
         client = _load_client_file(path, problems)
         if not CLIENT_ID.match(path.stem):
@@ -270,7 +289,7 @@ def _bad_name_problem(path: Path) -> Problem:
 def _problem(error: ErrorDetails, root: type[BaseModel], file: str) -> Problem:
     loc = tuple(error["loc"])
     key = _dotted(loc)
-    what, fix = _explain(error, _model_at(root, loc[:-1]), loc)
+    what, fix = _explain(error, _model_at(root, loc[:-1]), loc, root)
     return Problem(file, key, what, fix)
 
 
@@ -301,12 +320,15 @@ def _is_model(value: Any) -> bool:
 def _unwrap_model(annotation: Any) -> type[BaseModel] | None:
     """`Imap | None` -> Imap."""
     if _is_model(annotation):
-        return annotation  # type: ignore[no-any-return]
+        return annotation
     return next((arg for arg in typing.get_args(annotation) if _is_model(arg)), None)
 
 
 def _explain(
-    error: ErrorDetails, parent: type[BaseModel] | None, loc: tuple[int | str, ...]
+    error: ErrorDetails,
+    parent: type[BaseModel] | None,
+    loc: tuple[int | str, ...],
+    root: type[BaseModel] | None = None,
 ) -> tuple[str, str]:
     """(what, fix) for one pydantic error, in words for someone who is not a programmer."""
     kind, ctx, value = error["type"], error.get("ctx") or {}, error.get("input")
@@ -324,9 +346,8 @@ def _explain(
     if simple is not None:
         what, fix = simple
         return what + given, fix
-    if kind in _BOUNDS:
-        bound = next(iter(ctx.values()), "")
-        return _BOUNDS[kind].format(_number(bound)) + given, ""
+    if kind in _BOUNDS or kind in ("int_parsing_size", "finite_number"):
+        return _out_of_range(kind, ctx, root, loc, given), ""
     if kind in ("too_short", "too_long"):
         return _length(kind, ctx, value), ""
     if kind == "literal_error":
@@ -363,7 +384,79 @@ _BOUNDS = {
 
 
 def _number(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))  # 10000000, not 1e+07
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _out_of_range(
+    kind: str,
+    ctx: dict[str, Any],
+    root: type[BaseModel] | None,
+    loc: tuple[int | str, ...],
+    given: str,
+) -> str:
+    """'must be between 1 and 365, not 400': the whole range when the model gives one."""
+    allowed = _range_text(root, loc) if root is not None else ""
+    if kind == "finite_number":
+        return "must be a real number (nan and inf are not)" + (f", {allowed}" if allowed else "")
+    if allowed:
+        return f"must be {allowed}" + given
+    if kind == "int_parsing_size":
+        return "is far too large a number" + given
+    bound = next(iter(ctx.values()), "")
+    return _BOUNDS[kind].format(_number(bound)) + given
+
+
+def _range_text(root: type[BaseModel], loc: tuple[int | str, ...]) -> str:
+    """'between 1 and 365' or 'more than 0 and at most 720'; '' if not bounded both ways."""
+    current: Any = root
+    metadata: list[Any] = []
+    for part in loc:
+        current, metadata = _flatten(current)
+        if _is_model(current) and isinstance(part, str):
+            field = current.model_fields.get(part)
+            if field is None:
+                return ""
+            current, metadata = field.annotation, list(field.metadata)
+        elif typing.get_origin(current) is list and isinstance(part, int):
+            current, metadata = typing.get_args(current)[0], []
+        elif typing.get_origin(current) is dict:
+            current, metadata = typing.get_args(current)[1], []
+        else:
+            return ""
+    bounds: dict[str, Any] = {}
+    for item in [*metadata, *_flatten(current)[1]]:
+        for name in ("ge", "gt", "le", "lt"):
+            if getattr(item, name, None) is not None:
+                bounds[name] = getattr(item, name)
+    high = bounds.get("le", bounds.get("lt"))
+    if high is None or ("ge" not in bounds and "gt" not in bounds):
+        return ""
+    top = "at most" if "le" in bounds else "less than"
+    if "ge" in bounds and "le" in bounds:
+        return f"between {_number(bounds['ge'])} and {_number(high)}"
+    low = (
+        f"at least {_number(bounds['ge'])}"
+        if "ge" in bounds
+        else f"more than {_number(bounds['gt'])}"
+    )
+    return f"{low} and {top} {_number(high)}"
+
+
+def _flatten(annotation: Any) -> tuple[Any, list[Any]]:
+    """`Annotated[int, Field(ge=1)] | None` -> (int, [Ge(1)])."""
+    metadata: list[Any] = []
+    while True:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if typing.get_origin(annotation) is Annotated:
+            for extra in typing.get_args(annotation)[1:]:
+                metadata.extend(getattr(extra, "metadata", [extra]))
+            annotation = typing.get_args(annotation)[0]
+        elif typing.get_origin(annotation) in (typing.Union, types.UnionType) and len(args) == 1:
+            annotation = args[0]
+        else:
+            return annotation, metadata
 
 
 def _given(value: Any) -> str:
@@ -402,6 +495,7 @@ def _missing_fix(loc: tuple[int | str, ...]) -> str:
 
 
 _EXAMPLES = {
+    "timezone": 'timezone = "Europe/Paris" (your time zone, an IANA name)',
     "name": 'name = "..."',
     "email": 'email = "you@example.com"',
     "host": 'host = "mail.example.com"',
@@ -465,6 +559,7 @@ def _cross_file_problems(
         if server is not None:
             problems += source_problems(server, section=section, file=file)
             problems += _ca_file_problems(server, section, path.parent, file)
+            problems += _oauth2_section_problems(server, section, raw, file)
     if config is not None:
         problems += _templates_problems(config, path.parent, file)
     return problems
@@ -537,6 +632,22 @@ def _ca_file_problems(server: Imap | Smtp, section: str, base: Path, file: str) 
             f"the file {server.ca_file} does not exist",
             "give the path of the certificate (PEM) file, relative to this file's "
             "folder, or remove the line",
+        )
+    ]
+
+
+def _oauth2_section_problems(
+    server: Imap | Smtp, section: str, raw: dict[str, Any] | None, file: str
+) -> list[Problem]:
+    """auth = "oauth2" signs in with the [oauth2] table: it must be there."""
+    if server.auth != "oauth2" or isinstance((raw or {}).get("oauth2"), dict):
+        return []
+    return [
+        Problem(
+            file,
+            f"{section}.auth",
+            'is "oauth2" but there is no [oauth2] section saying how to sign in',
+            'add [oauth2] with provider and client_id (see the README), or set auth = "password"',
         )
     ]
 

@@ -20,6 +20,7 @@ from mailwatch.errors import ConfigError, Problem
 from mailwatch.logs import register_secret
 
 COMMAND_TIMEOUT_SECONDS = 15.0
+# Named only when a server section is used without Settings (which records its file).
 DEFAULT_FILE = "config.toml"
 
 # What a shell accepts as a variable name. Anything else in password_env is most
@@ -27,12 +28,11 @@ DEFAULT_FILE = "config.toml"
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def source_problems(
-    server: Imap | Smtp, *, section: str, file: str = DEFAULT_FILE
-) -> list[Problem]:
+def source_problems(server: Imap | Smtp, *, section: str, file: str = "") -> list[Problem]:
     """What is wrong with how the password is to be found, without fetching it."""
-    if not server.username:
-        return []  # no login, so no password needed
+    file = file or server.source_file or DEFAULT_FILE
+    if not server.username or server.auth == "oauth2":
+        return []  # no login, or a sign-in token instead of a password (mailwatch.auth)
     if server.password_env:
         return _env_name_problems(server.password_env, section, file)
     if server.password_command:
@@ -50,16 +50,17 @@ def source_problems(
     ]
 
 
-def resolve_password(server: Imap | Smtp, *, section: str, file: str = DEFAULT_FILE) -> str:
+def resolve_password(server: Imap | Smtp, *, section: str, file: str = "") -> str:
     """The password for `server` ("" when it needs no login); ConfigError if unavailable.
 
     `section` is "imap" or "smtp", used to name the key at fault; `file` names the
-    configuration file in the error.
+    configuration file in the error (by default the file the section was read from).
     """
+    file = file or server.source_file or DEFAULT_FILE
     problems = source_problems(server, section=section, file=file)
     if problems:
         raise ConfigError(problems)
-    if not server.username:
+    if not server.username or server.auth == "oauth2":
         return ""
     if server.password_env:
         password = _from_env(server.password_env, section, file)

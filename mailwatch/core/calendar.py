@@ -60,6 +60,36 @@ class BusinessCalendar:
                 counted += 1
         return self._at(day, local.time().replace(tzinfo=None)).astimezone(UTC)
 
+    def add_promise_hours(self, start: datetime, hours: float) -> datetime:
+        """`hours` later, counting whole working days only (weekends and public holidays
+        do not count, every hour of a working day does): the reply promise's deadline.
+
+        24 hours from Friday 17:00 is Monday 17:00; from Saturday 10:00 (nothing counts
+        before Monday) it is Tuesday 00:00.
+        """
+        local = self.local(start)
+        left = timedelta(hours=hours)
+        day = local.date()
+        cursor = local
+        for _ in range(3660):  # ten years of days: far past any sane promise
+            next_midnight = self._at(day + timedelta(days=1), time())
+            if self.is_business_day(day):
+                span = next_midnight - cursor
+                if left <= span:
+                    return (cursor + left).astimezone(UTC)
+                left -= span
+            day += timedelta(days=1)
+            cursor = next_midnight
+        return (cursor + left).astimezone(UTC)
+
+    def next_business_day(self, day: date) -> date:
+        """`day` itself if it is a business day, else the next one."""
+        for _ in range(60):
+            if self.is_business_day(day):
+                return day
+            day += timedelta(days=1)
+        return day
+
     def business_days_between(self, start: datetime, end: datetime, limit: int = 400) -> int:
         """How many whole business days have passed from `start` to `end` (0 if end <= start)."""
         local_start = self.local(start)
@@ -88,9 +118,15 @@ class BusinessCalendar:
         return total.total_seconds() / 3600
 
     def in_window(self, moment: datetime, timezone: str, window: tuple[time, time]) -> bool:
-        """Is `moment` inside `window` in `timezone`, on one of our working days?"""
+        """Is `moment` inside `window` in `timezone`, on one of our working days?
+
+        Never on one of our public holidays: neither on the client's calendar date
+        nor on ours (a client far west is still on the eve when our holiday begins).
+        """
         local = moment.astimezone(ZoneInfo(timezone))
         if local.weekday() not in self.workdays:
+            return False
+        if self._is_holiday(local.date()) or self._is_holiday(self.local(moment).date()):
             return False
         return window[0] <= local.time().replace(tzinfo=None) < window[1]
 
@@ -103,9 +139,10 @@ class BusinessCalendar:
         zone = ZoneInfo(timezone)
         local = moment.astimezone(zone)
         day = local.date()
-        for _ in range(15):
+        # A month covers any run of weekends and holidays a validated config can make.
+        for _ in range(31):
             candidate = datetime.combine(day, window[0], tzinfo=zone)
-            if candidate >= local and candidate.weekday() in self.workdays:
+            if candidate >= local and self.in_window(candidate, timezone, window):
                 return candidate
             day += timedelta(days=1)
         return moment  # no working day at all: cannot happen with a validated config

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING
 
-from mailwatch.config.model import Contract, Rules
+from mailwatch.config.model import Billing, Contract, Rules
 from mailwatch.core.calendar import BusinessCalendar
+
+if TYPE_CHECKING:
+    from mailwatch.core.billing import Invoice, ProbablePayment
 from mailwatch.core.conversation import Episode, waiting_on_client
-from mailwatch.core.model import DraftView, Evidence, Message
+from mailwatch.core.model import DraftView
 from mailwatch.core.threads import Thread
 
 
@@ -27,6 +31,16 @@ class ClientContext:
     threads: tuple[Thread, ...]
     drafts: tuple[DraftView, ...]
     now: datetime
+    contact_name: str = ""  # from the client's file; preferred to names read from mail
+    addons: Mapping[str, float] = field(default_factory=dict)
+    formality: str = "vous"
+    emails: tuple[str, ...] = ()  # the client's known addresses (the first is primary)
+    # The owner cleared this client's hold (`mailwatch clear`): flags older than this
+    # are settled.
+    cleared_at: datetime | None = None
+    billing: Billing = field(default_factory=Billing)
+    invoices: tuple[Invoice, ...] = ()
+    probable_payments: tuple[ProbablePayment, ...] = ()
 
     @property
     def lookback(self) -> timedelta:
@@ -46,18 +60,3 @@ class ClientContext:
             if episode is not None:
                 found.append(episode)
         return tuple(found)
-
-
-@dataclass(frozen=True)
-class Proposal:
-    """A rule's suggestion: this episode calls for this kind of draft."""
-
-    kind: str
-    step: int | None
-    episode: Episode
-    evidence: Evidence
-    context: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def anchor(self) -> Message:
-        return self.episode.anchor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -13,8 +14,6 @@ PENDING, APPROVED, SENDING, SENT = "pending", "approved", "sending", "sent"
 REJECTED, WITHDRAWN, FAILED = "rejected", "withdrawn", "failed"
 # Drafts that still stand a chance of going out: at most one of these per thread.
 OPEN_STATUSES = frozenset({PENDING, APPROVED, SENDING})
-
-FOLLOW_UP, PAUSE_NOTICE = "follow_up", "pause_notice"
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +33,12 @@ class Message:
     not_contact: str | None = None  # why it does not count as contact (auto-reply, ...)
     asks: bool | None = None  # our own text asks the client for something (None: unknown)
     snippet: str = ""
+    # Other ids of the same message: the original Message-ID Outlook/Office 365 keep in
+    # X-Microsoft-Original-Message-ID when they rewrite it, Gmail's X-GM-MSGID ("gm:N").
+    aliases: tuple[str, ...] = ()
+    # What the detectors found in its text (the asking sentence, a scope request, a
+    # payment claim, an out-of-office return date...), JSON-ready, keyed by detector.
+    facts: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def is_contact(self) -> bool:
@@ -49,36 +54,34 @@ class DraftView:
     kind: str
     step: int | None
     status: str
-    anchor: str  # join_id of the message that opened the episode it answers
+    anchor: str  # the draft's target: a message join id, "client:ID", "invoice:ID:NUMBER"
     edited: bool = False
     message_id: str | None = None
     in_reply_to: str | None = None
     references: tuple[str, ...] = ()
     sent_at: datetime | None = None
+    created_at: datetime | None = None
+    family: str = ""  # the ladder it belongs to (see core/rule.py Proposal)
+    rank: int = 0
+    slot: str = ""
+    meta: Mapping[str, Any] = field(default_factory=dict)  # rule-specific facts
+    subject: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class Evidence:
-    """Why a draft was made, in facts the owner can check."""
+    """Why something was decided, as facts; the rendering layer words it for people.
 
-    text: str  # one sentence for people
-    message_key: str
-    message_id: str
-    message_date: datetime
-    business_days: int | None = None
-    calendar_days: int | None = None
-    follow_ups_unanswered: int = 0
+    `reason` is a code ("follow_up_due", "client_replied"...); `facts` holds what the
+    sentence says (dates as aware datetimes, counts, names). The core never writes
+    sentences: wording and time zones belong to mailwatch/drafts/evidence.py.
+    """
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "message_key": self.message_key,
-            "message_id": self.message_id,
-            "message_date": self.message_date.isoformat(),
-            "business_days": self.business_days,
-            "calendar_days": self.calendar_days,
-            "follow_ups_unanswered": self.follow_ups_unanswered,
-        }
+    reason: str
+    facts: Mapping[str, Any] = field(default_factory=dict)
+    message_key: str | None = None
+    message_id: str | None = None
+    message_date: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,7 @@ class CreateDraft:
     client: str
     kind: str
     step: int | None
-    anchor: str
+    anchor: str  # the target (see DraftView.anchor)
     to: tuple[str, ...]
     subject: str
     in_reply_to: str | None
@@ -94,12 +97,17 @@ class CreateDraft:
     evidence: Evidence
     context: dict[str, Any] = field(default_factory=dict)  # template variables
     supersedes: str | None = None  # id of an unreviewed draft this one replaces
+    family: str = ""
+    rank: int = 0
+    slot: str = ""
+    needs_edit: bool = False  # the owner must fill something in before approving
+    meta: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class WithdrawDraft:
     draft_id: str
-    reason: str
+    evidence: Evidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +119,24 @@ class RecordEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-Action = CreateDraft | WithdrawDraft | RecordEvent
+@dataclass(frozen=True, slots=True)
+class Attention:
+    """Something that needs the owner and is not a draft: it stays on the attention
+    list while its cause lasts (a rule raises it at every evaluation it holds)."""
+
+    kind: str  # "owner_overdue", "invoice_not_sent", "abusive_mail", ...
+    client: str | None
+    since: datetime
+    key: str  # identifies the cause: the same key is the same item
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseAttention:
+    item: Attention
+
+
+Action = CreateDraft | WithdrawDraft | RecordEvent | RaiseAttention
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +151,8 @@ class ClientStatus:
     silent: bool
     owner_response_hours_median: float | None
     client_response_hours_median: float | None
+    # What other rules add (billing state, owner overdue...), already JSON-ready.
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
@@ -142,4 +169,5 @@ class ClientStatus:
             "silent": self.silent,
             "owner_response_hours_median": self.owner_response_hours_median,
             "client_response_hours_median": self.client_response_hours_median,
+            **self.extra,
         }

@@ -52,6 +52,7 @@ class Thread:
         ids: set[str] = set()
         for m in self.messages:
             ids.add(m.join_id)
+            ids.update(m.aliases)
             ids.update(m.references)
             if m.in_reply_to:
                 ids.add(m.in_reply_to)
@@ -75,11 +76,21 @@ class _UnionFind:
 
 
 def dedupe(messages: Iterable[Message]) -> list[Message]:
-    """One copy per join_id (the same message can sit in INBOX and Sent), by date."""
-    seen: dict[str, Message] = {}
-    for m in messages:
-        seen.setdefault(m.join_id, m)
-    return sorted(seen.values(), key=lambda m: (m.date, m.key))
+    """One copy per message, by date: the same message can sit in INBOX and Sent, and
+    a draft we sent stands in for its Sent copy until that is synced. Copies share a
+    join id or an alias: Outlook rewrites the Message-ID of what it sends and keeps
+    ours in X-Microsoft-Original-Message-ID, so the Sent copy of a draft carries the
+    draft's id only as an alias. Counting both would make one nudge look like two."""
+    seen: set[str] = set()
+    out: list[Message] = []
+    for m in sorted(messages, key=lambda m: (m.date, m.key)):
+        ids = (m.join_id, *m.aliases)
+        if any(i in seen for i in ids):
+            seen.update(ids)
+            continue
+        seen.update(ids)
+        out.append(m)
+    return out
 
 
 def build_threads(messages: Sequence[Message]) -> list[Thread]:
@@ -88,6 +99,8 @@ def build_threads(messages: Sequence[Message]) -> list[Thread]:
     subject_roots: dict[str, str] = {}
     for m in unique:
         uf.find(m.join_id)
+        for alias in m.aliases:  # a reply may name the original id, not the rewritten one
+            uf.union(m.join_id, alias)
         links = [*m.references, *([m.in_reply_to] if m.in_reply_to else [])]
         for link in links:
             uf.union(link, m.join_id)

@@ -8,15 +8,48 @@ say whether the daemon runs and how it is doing.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
+import traceback
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from mailwatch.errors import MailwatchError
 from mailwatch.logs import redact
 from mailwatch.store.atomic import atomic_write_bytes
 from mailwatch.store.layout import StateLayout
+
+log = logging.getLogger("mailwatch.daemon")
+
+TRACEBACK_FRAMES = 10
+
+
+def error_text(exc: BaseException) -> str:
+    """One line about an error, safe for the health file and the logs.
+
+    Never `repr(exc)`: a UnicodeEncodeError carries the whole text it could not encode
+    (imapclient's LOGIN puts the password there), and repr escapes non-ASCII characters,
+    so masking the secret afterwards would miss it. Known secrets are masked everywhere.
+    """
+    if isinstance(exc, UnicodeError):
+        # Its str() still quotes one character of the input and its position: leave both out.
+        encoding = getattr(exc, "encoding", "") or "?"
+        reason = getattr(exc, "reason", "") or ""
+        return f"{type(exc).__name__}: text that {encoding} cannot represent ({reason})"
+    text = str(exc) if isinstance(exc, MailwatchError) else f"{type(exc).__name__}: {exc}"
+    return redact(" ".join(text.split()))
+
+
+def traceback_text(exc: BaseException) -> str:
+    """Where an unexpected error came from: the last frames only, no values, masked.
+
+    For the log only: the file, line and source of each frame say where to look; the
+    error's text (which may hold a secret) is given by `error_text`, not repeated here.
+    """
+    frames = traceback.format_tb(exc.__traceback__, limit=-TRACEBACK_FRAMES)
+    return redact("".join(frames).rstrip())
 
 
 def health_path(state: Path) -> Path:
@@ -29,6 +62,7 @@ class Health:
         self.path = health_path(state)
         self.data: dict[str, Any] = {}
         self._lock = threading.Lock()  # the watcher thread and the worker both report
+        self._write_failed = False
 
     def start(self, now: datetime, **fields: Any) -> None:
         self.data = {
@@ -55,10 +89,19 @@ class Health:
         self.update(last_error={"at": now.isoformat(), "where": where, "message": message})
 
     def write(self) -> None:
+        """Best effort: a health file that cannot be written (a full disk) is logged once,
+        and must never stop the work it reports on, nor the thread that reports."""
         with self._lock:
             # Error texts come from libraries; any of them may quote a password.
             text = redact(json.dumps(self.data, indent=1, ensure_ascii=False))
-            atomic_write_bytes(self.path, text.encode())
+            try:
+                atomic_write_bytes(self.path, text.encode())
+            except OSError as exc:
+                if not self._write_failed:
+                    log.warning("cannot write the health file %s: %s", self.path, exc)
+                self._write_failed = True
+            else:
+                self._write_failed = False
 
 
 def _alive(pid: int) -> bool:

@@ -6,6 +6,12 @@ in one worker thread at a time, under `self._cycle`, so jobs never overlap and
 the loop stays free to react to signals. The INBOX watcher thread only says
 "something changed"; the sync it triggers runs like any other cycle.
 
+Faults are followed up, never left to the next poll: a sync that fails on a lost
+connection is tried again when its back-off ends; when the watcher reconnects (the
+server is back), the cycle's own connection is checked and, if dead, replaced before
+the full sync. A watchdog restarts a watcher thread or the notification loop if either
+has died. Error texts go through `health.error_text`, which masks secrets.
+
 Nothing important lives only in memory: the state file holds cursors, drafts
 and approvals, and every job is rebuilt from the configuration at start.
 """
@@ -32,9 +38,17 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from mailwatch.clock import Clock
 from mailwatch.config.model import Settings
-from mailwatch.daemon.health import Health
+from mailwatch.daemon.health import Health, error_text, traceback_text
 from mailwatch.daemon.watcher import InboxWatcher
-from mailwatch.errors import AuthenticationFailed, ConfigError, ConnectionFailed, MailwatchError
+from mailwatch.errors import (
+    AlreadyRunning,
+    AuthenticationFailed,
+    ConfigError,
+    ConnectionFailed,
+    MailwatchError,
+)
+from mailwatch.imap.client import ImapMailbox
+from mailwatch.logs import redact
 from mailwatch.pipeline.app import App
 from mailwatch.pipeline.records import Router
 from mailwatch.retry import AUTH_FAILURE_WAIT, backoff
@@ -56,6 +70,9 @@ FULL_POLL_SECONDS = 300.0
 # APScheduler: a job that could not start on time still runs within this grace
 # (e.g. after the laptop slept); later than that it is skipped and reported.
 MISFIRE_GRACE_SECONDS = 300
+
+# How often the watchdog checks that the watcher thread and the notification loop live.
+WATCHDOG_SECONDS = 30.0
 
 
 def run_lock(state_dir: Path) -> ProcessLock:
@@ -81,6 +98,10 @@ class Daemon:
         self._tasks: set[asyncio.Future[None]] = set()  # keep running reloads referenced
         self._imap_failures = 0
         self._imap_retry_at: datetime | None = None
+        self._retry_timer: asyncio.TimerHandle | None = None  # the sync after a back-off
+        # Set when the watcher (re)connects: the next sync first checks its own connection.
+        self._check_cycle_connection = False
+        self._waker: asyncio.Task[None] | None = None
         self._last_full_poll = 0.0
         self._scheduler: AsyncIOScheduler | None = None
         self._watcher: InboxWatcher | None = None
@@ -109,9 +130,11 @@ class Daemon:
         self._schedule_jobs()
         self._scheduler.start()  # inside the running loop, as AsyncIOScheduler needs
         self._start_watcher()
-        waker = asyncio.create_task(self._wake_loop())
+        self._waker = asyncio.create_task(self._wake_loop())
         await self._stop.wait()
-        waker.cancel()
+        self._waker.cancel()
+        if self._retry_timer is not None:
+            self._retry_timer.cancel()
         return await self._shutdown()
 
     def request_stop(self) -> None:
@@ -122,6 +145,17 @@ class Daemon:
         log.info("reloading the configuration")
         self._tasks.add(task := asyncio.ensure_future(self._reload()))
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._log_task_failure)
+
+    def _log_task_failure(self, task: asyncio.Future[None]) -> None:
+        """A background task's error is reported, not left for the garbage collector."""
+        if not task.cancelled() and (exc := task.exception()) is not None:
+            self._unexpected("reload", exc)
+
+    def _unexpected(self, where: str, exc: BaseException) -> None:
+        text = error_text(exc)
+        log.error("%s failed unexpectedly: %s\n%s", where, text, traceback_text(exc))
+        self.health.error(self.clock.now(), where, text)
 
     async def _shutdown(self) -> int:
         assert self._scheduler is not None
@@ -159,7 +193,9 @@ class Daemon:
             ("poll", self.poll_job, schedule.poll_seconds),
             ("evaluate", self.evaluate_job, schedule.evaluate_minutes * 60),
             ("send", self.send_job, schedule.send_seconds),
+            ("watchdog", self.watchdog_job, WATCHDOG_SECONDS),
         ]
+        self._schedule_digest()
         for job_id, func, seconds in jobs:
             if self._scheduler.get_job(job_id):
                 self._scheduler.reschedule_job(job_id, trigger="interval", seconds=seconds)
@@ -176,9 +212,10 @@ class Daemon:
     def _on_job_event(self, event: JobExecutionEvent) -> None:
         now = self.clock.now()
         if event.code == EVENT_JOB_ERROR:
-            log.error("job %s failed: %r", event.job_id, event.exception)
+            text = error_text(event.exception)
+            log.error("job %s failed: %s\n%s", event.job_id, text, traceback_text(event.exception))
             self.health.update(job_errors=self.health.data.get("job_errors", 0) + 1)
-            self.health.error(now, event.job_id, repr(event.exception))
+            self.health.error(now, event.job_id, text)
         else:
             log.warning(
                 "job %s was skipped (the previous run was late or still busy)", event.job_id
@@ -188,8 +225,14 @@ class Daemon:
     # -- the INBOX watcher ------------------------------------------------------------
 
     def _start_watcher(self) -> None:
+        previous = self._watcher
+        if previous is not None:
+            # Never two watchers: whatever started this one, the old one ends (at once, if
+            # it is dead already; otherwise its thread ends on its own shortly).
+            previous.stop(timeout=0)
         imap = self.settings.config.imap
         if imap is None:
+            self._watcher = None
             return
         self._watcher = InboxWatcher(
             self.app.new_mailbox,
@@ -205,14 +248,37 @@ class Daemon:
         # Called in the watcher thread: hop onto the loop.
         if what in ("connected", "changed", "poll") and self._loop is not None:
             if what == "connected":
-                self._imap_retry_at = None  # the server is back: sync now, fully
+                # The server is back: sync now, fully. The cycle's connection probably
+                # died with the watcher's; the sync checks it first (a NOOP).
+                self._check_cycle_connection = True
+                self._imap_retry_at = None
             self._loop.call_soon_threadsafe(self._wake.set)
 
     async def _wake_loop(self) -> None:
         while True:
             await self._wake.wait()
             self._wake.clear()
-            await self.sync_job()
+            try:
+                await self.sync_job()
+            except Exception as exc:  # this loop carries every push: it must not end
+                self._unexpected("sync", exc)
+
+    async def watchdog_job(self) -> None:
+        """Restart the watcher thread or the notification loop if either has died."""
+        if self._stop.is_set():
+            return
+        watcher = self._watcher
+        if watcher is not None and not watcher.running and not watcher.stopping:
+            message = "The INBOX watcher had stopped; a new one was started."
+            log.error("%s", message)
+            self.health.error(self.clock.now(), "watcher", message)
+            self._start_watcher()
+        if self._waker is not None and self._waker.done():
+            message = "The loop that syncs on new mail had stopped; it was started again."
+            log.error("%s", message)
+            self.health.error(self.clock.now(), "watcher", message)
+            self._waker = asyncio.create_task(self._wake_loop())
+            self._wake.set()  # a notification may have been lost meanwhile
 
     # -- jobs -------------------------------------------------------------------------
 
@@ -240,23 +306,71 @@ class Daemon:
         except ConnectionFailed as exc:
             self._imap_failures += 1
             self._imap_down(exc, backoff(self._imap_failures))
+        except AlreadyRunning as exc:
+            # Another mailwatch command held the state for longer than the store waits (a
+            # big manual sync): a sync tries again shortly, not at the next poll.
+            log.warning("%s: %s", name, error_text(exc))
+            self.health.error(now, name, error_text(exc))
+            if name == "sync" and self._loop is not None:
+                self._loop.call_soon_threadsafe(
+                    self._loop.call_later, backoff(1).total_seconds(), self._wake.set
+                )
         except MailwatchError as exc:
-            log.error("%s: %s", name, exc)
-            self.health.error(now, name, str(exc))
+            log.error("%s: %s", name, error_text(exc))
+            self.health.error(now, name, error_text(exc))
         except Exception as exc:  # one bad cycle must not stop the service
-            log.exception("%s failed unexpectedly", name)
-            self.health.error(now, name, repr(exc))
+            # Not log.exception: the text handler prints a traceback's last line (the
+            # error's own text, maybe a password) without masking it.
+            self._unexpected(name, exc)
         return None
 
     def _imap_down(self, exc: MailwatchError, wait: timedelta) -> None:
+        """In the worker thread: note the pause, and have a full sync run when it ends
+        (the next poll may be many minutes away)."""
         now = self.clock.now()
         self._imap_retry_at = now + wait
-        message = f"{exc.message} Trying again in {wait.total_seconds():.0f} s."
+        message = redact(f"{exc.message} Trying again in {wait.total_seconds():.0f} s.")
         log.warning("%s", message)
         self.health.error(now, "imap", message)
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(self._retry_after, wait.total_seconds())
+
+    def _retry_after(self, seconds: float) -> None:
+        assert self._loop is not None
+        if self._retry_timer is not None:
+            self._retry_timer.cancel()  # only the latest failure's pause counts
+        self._retry_timer = self._loop.call_later(seconds, self._retry_now)
+
+    def _retry_now(self) -> None:
+        self._retry_timer = None
+        # The pause is over (the loop's timer may fire a hair before the wall clock agrees).
+        self._imap_retry_at = None
+        self._wake.set()
 
     def _imap_waiting(self) -> bool:
         return self._imap_retry_at is not None and self.clock.now() < self._imap_retry_at
+
+    def _sync(self, folders: list[str] | None = None) -> Any:
+        """In the worker thread: an incremental sync, on a live connection if we can."""
+        if self._check_cycle_connection:
+            self._check_cycle_connection = False
+            self._revive_cycle_connection()
+        return self.app.sync(folders)
+
+    def _revive_cycle_connection(self) -> None:
+        """After the watcher reconnected, the server has likely restarted and the cycle's
+        connection is dead: one NOOP tells; a dead one is dropped, and the sync connects
+        afresh instead of failing once and waiting for the next poll."""
+        mailbox = self.app.mailbox
+        if not isinstance(mailbox, ImapMailbox):
+            return
+        try:
+            mailbox.noop()  # connects if there is no connection yet
+        except AuthenticationFailed:
+            raise  # a refused login: retrying at once would only count against us
+        except ConnectionFailed as exc:
+            log.info("the sync connection did not answer (%s); connecting afresh", error_text(exc))
+            mailbox.discard()
 
     async def poll_job(self) -> None:
         """The scheduled poll. While IDLE demonstrably watches INBOX, only Sent needs
@@ -278,7 +392,7 @@ class Daemon:
             return
 
         def sync() -> Any:
-            return self.app.sync([self.app.sent_folder()] if sent_only else None)
+            return self._sync([self.app.sent_folder()] if sent_only else None)
 
         report = await self._in_cycle("sync", sync)
         if report is None:
@@ -304,10 +418,49 @@ class Daemon:
                 len(report.withdrawn),
             )
 
+    def _schedule_digest(self) -> None:
+        """The digest at `[digest] times`, on the owner's working days, in their zone."""
+        assert self._scheduler is not None
+        for job in self._scheduler.get_jobs():
+            if job.id.startswith("digest-"):
+                job.remove()
+        owner = self.settings.owner
+        days = ",".join(owner.workdays)
+        for moment in self.settings.config.digest.times:
+            hour, minute = moment.split(":")
+            self._scheduler.add_job(
+                self.digest_job,
+                "cron",
+                day_of_week=days,
+                hour=int(hour),
+                minute=int(minute),
+                timezone=owner.timezone,
+                id=f"digest-{moment}",
+                name=f"digest at {moment}",
+            )
+
+    async def digest_job(self) -> None:
+        def digest() -> Any:
+            from mailwatch.pipeline import digest as digests
+
+            now = self.clock.now()
+            if not self.app.calendar.is_business_day(self.app.calendar.local(now).date()):
+                return None  # a public holiday: no digest
+            built = digests.build(self.app)
+            quiet = self.settings.config.digest.all_quiet and digests.all_quiet_due(self.app, now)
+            if not digests.due(self.app, built) and not quiet:
+                return None  # nothing to show, and not the weekly all-quiet
+            return asyncio.run(digests.send(self.app, built))
+
+        message_id = await self._in_cycle("digest", digest)
+        if message_id:
+            log.info("digest sent (%s)", message_id)
+            self.health.update(last_digest_at=self.clock.now().isoformat())
+
     async def send_job(self) -> None:
         def send() -> Any:
             if self.store.drafts(statuses=["approved", "sending"]) and not self._imap_waiting():
-                self.app.sync()  # the re-check before sending needs the latest mail
+                self._sync()  # the re-check before sending needs the latest mail
             return self.app.send_blocking()
 
         report = await self._in_cycle("send", send)
@@ -329,15 +482,16 @@ class Daemon:
                 "the new configuration was not loaded; still running with the previous one.\n%s",
                 exc,
             )
-            self.health.error(self.clock.now(), "reload", str(exc))
+            self.health.error(self.clock.now(), "reload", error_text(exc))
             return
         if settings.state_dir != self.settings.state_dir:
             log.warning("[store] changed: restart mailwatch to use the new state folder")
         async with self._cycle:
-            old_watcher = self._watcher
-            self.app.close()
-            self.settings = settings
-            self.app = App(settings, self.store, self.clock)
+            app = App(settings, self.store, self.clock)  # if this fails, nothing changed yet
+            old_app, old_watcher = self.app, self._watcher
+            self.settings, self.app = settings, app
+            # Both talk to the server (LOGOUT, ending IDLE): off the loop.
+            await asyncio.to_thread(old_app.close)
             if old_watcher is not None:
                 await asyncio.to_thread(old_watcher.stop)
             self._schedule_jobs()

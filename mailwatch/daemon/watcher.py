@@ -5,6 +5,12 @@ threads). It tells the daemon "connected" after every (re)connect, so that a
 full incremental sync catches whatever arrived while we were away, and
 "changed" when the server reports new mail. It never touches the store.
 
+It must outlive anything: a watcher that dies silently means push stops with
+nobody told. Lost connections reconnect at once (then with growing pauses);
+any other error is logged (secrets masked), reported, and followed by a pause
+and a fresh connection. The daemon also checks that the thread is alive
+(`running`) and starts a new watcher if it is not.
+
 IDLE facts this relies on (see DESIGN.md): servers drop an IDLE after about
 30 minutes, so it is renewed every 9; `idle_check()` returns [] both on a
 timeout and, at once, on a dead socket, so an empty answer that comes back
@@ -21,6 +27,7 @@ from collections.abc import Callable
 from imapclient.exceptions import IMAPClientError
 from tenacity import RetryCallState, Retrying, retry_if_exception_type
 
+from mailwatch.daemon.health import error_text, traceback_text
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed
 from mailwatch.imap.client import ImapMailbox
 from mailwatch.retry import AUTH_FAILURE_WAIT, backoff
@@ -29,6 +36,9 @@ log = logging.getLogger("mailwatch.imap")
 
 IDLE_RENEW_SECONDS = 9 * 60
 IDLE_CHECK_SECONDS = 30.0
+# A session that watched for this long and then lost its connection is reconnected at
+# once; a shorter one counts as a failure and waits (see retry.backoff).
+STABLE_SECONDS = 30.0
 
 
 class Stopped(Exception):
@@ -54,10 +64,11 @@ class InboxWatcher:
         self._report = report  # a one-line state for the health file
         self._stop = threading.Event()
         self._mailbox: ImapMailbox | None = None
-        self._thread = threading.Thread(target=self._run, name="inbox-watcher", daemon=True)
+        self._thread = threading.Thread(target=self._main, name="inbox-watcher", daemon=True)
         self.mode = "starting"
         self.connected = False  # True while IDLE (or polling) runs on a live connection
         self.last_alive = 0.0  # time.monotonic() of the last sign of life from the server
+        self._up_since: float | None = None  # when this session's watch began
 
     def start(self) -> None:
         self._thread.start()
@@ -71,29 +82,90 @@ class InboxWatcher:
 
     # -- the thread -------------------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """Is the thread alive? False before start() and after it ended, for any reason."""
+        return self._thread.is_alive()
+
+    @property
+    def stopping(self) -> bool:
+        """Was the watcher asked to stop? (Then a dead thread is expected, not a fault.)"""
+        return self._stop.is_set()
+
+    def _main(self) -> None:
+        try:
+            self._run()
+        except BaseException as exc:
+            # Not reached unless _run itself is broken. Logged here, masked, rather than
+            # by threading's default hook (raw text on stderr); the daemon's watchdog
+            # notices the dead thread and starts a new watcher.
+            log.critical("INBOX watcher ended: %s\n%s", error_text(exc), traceback_text(exc))
+
     def _run(self) -> None:
+        failures = 0  # sessions in a row that ended early or in an unexpected error
         while not self._stop.is_set():
+            self._up_since = None
             try:
-                mailbox = self._connect()
+                self._session()  # returns only once asked to stop
+                continue
             except Stopped:
                 return
-            try:
-                if self.use_idle and "IDLE" in mailbox.capabilities:
-                    self.mode = "idle"
-                    self._idle(mailbox)
-                else:
-                    self.mode = "poll"
-                    self._up(f"connected, polling every {self.poll_seconds:g} s")
-                    self._poll(mailbox)
             except (ConnectionFailed, OSError, IMAPClientError) as exc:
-                if not self._stop.is_set():
-                    log.warning("INBOX watcher lost the connection: %s", exc)
-                    self._report(f"connection lost: {exc}")
-                    self._notify("disconnected")
-            finally:
-                self.connected = False
-                self._mailbox = None
-                mailbox.discard()
+                error, unexpected = exc, False
+            except Exception as exc:  # anything else: log it, pause, connect afresh
+                error, unexpected = exc, True
+            if self._stop.is_set():
+                return
+            # A connection that worked for a while and then broke is retried at once. One
+            # that broke at once (a folder the server refuses, an IDLE it drops at once)
+            # or an error we did not expect waits longer each time: never a tight loop.
+            up = self._up_since
+            stable = up is not None and time.monotonic() - up >= STABLE_SECONDS
+            if stable:
+                failures = 0
+            wait = 0.0
+            if unexpected or not stable:
+                failures += 1
+                wait = backoff(failures).total_seconds()
+            self._ended(error, unexpected, wait)
+            if wait and self._stop.wait(wait):
+                return
+
+    def _ended(self, error: BaseException, unexpected: bool, wait: float) -> None:
+        """Say why the session ended: in the log, in the health file, to the daemon."""
+        text = error_text(error)
+        then = f"; reconnecting in {wait:.0f} s" if wait else ""
+        if unexpected:
+            message = f"stopped by an unexpected error ({text}){then}"
+            log.error("INBOX watcher %s\n%s", message, traceback_text(error))
+        else:
+            message = f"connection lost: {text}{then}"
+            log.warning("INBOX watcher %s", message)
+        self._safely(self._report, message)
+        self._safely(self._notify, "disconnected")
+
+    def _session(self) -> None:
+        """One connection's life: connect (retrying), then watch until it breaks."""
+        mailbox = self._connect()
+        try:
+            if self.use_idle and "IDLE" in mailbox.capabilities:
+                self.mode = "idle"
+                self._idle(mailbox)
+            else:
+                self.mode = "poll"
+                self._up(f"connected, polling every {self.poll_seconds:g} s")
+                self._poll(mailbox)
+        finally:
+            self.connected = False
+            self._mailbox = None
+            mailbox.discard()
+
+    def _safely(self, callback: Callable[[str], None], text: str) -> None:
+        """Report to the daemon; a failing report (a full disk) must not end the thread."""
+        try:
+            callback(text)
+        except Exception as exc:
+            log.error("INBOX watcher could not report %r: %s", text, error_text(exc))
 
     def alive(self, within: float) -> bool:
         """Has the server answered on this connection in the last `within` seconds?"""
@@ -104,7 +176,8 @@ class InboxWatcher:
         that arrived before now, so it must come only once new mail is being watched."""
         self.last_alive = time.monotonic()
         self.connected = True
-        self._report(report)
+        self._up_since = self.last_alive
+        self._safely(self._report, report)
         self._notify("connected")
 
     def _wait(self, state: RetryCallState) -> float:
@@ -120,9 +193,10 @@ class InboxWatcher:
     def _before_sleep(self, state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         wait = state.upcoming_sleep
-        message = f"cannot connect ({error}); trying again in {wait:.0f} s"
+        text = error_text(error) if error is not None else "unknown error"
+        message = f"cannot connect ({text}); trying again in {wait:.0f} s"
         log.warning("INBOX watcher %s", message)
-        self._report(message)
+        self._safely(self._report, message)
 
     def _connect(self) -> ImapMailbox:
         retrying = Retrying(

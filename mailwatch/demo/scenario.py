@@ -53,8 +53,16 @@ timezone = "America/New_York"
 [contract]
 fee = 900
 currency = "USD"
+due_day = 1
+late_fee_percent = 10
+payment_instructions = "Card or bank transfer: https://pay.rivera.social/acme"
 channels = ["instagram", "facebook"]
 posts_per_week = 3
+revisions_per_month = 2
+
+[addons]
+extra_channel = 150
+extra_post = 40
 """,
     "bistro-lune": """\
 name = "Bistro Lune"
@@ -66,6 +74,7 @@ timezone = "Europe/Paris"
 fee = 750
 currency = "EUR"
 notice_days = 30
+payment_terms_days = 30
 """,
     "northfield": """\
 name = "Northfield Gym"
@@ -140,6 +149,55 @@ def seeds(now: datetime) -> list[Seed]:
         q,
         [q],
         headers={"Auto-Submitted": "auto-replied"},
+    )
+
+    # Acme, another thread: a new channel asked for two days ago (a confirmation in
+    # writing, priced with the add-on list).
+    mail(
+        "INBOX",
+        JANE,
+        OWNER,
+        "TikTok?",
+        "Hi Sam,\n\nCould you also post on TikTok from January? Our younger customers "
+        "are all there.\n\nJane",
+        ago(2, 15),
+        "<tiktok@acme.test>",
+    )
+
+    # Acme's invoice, sent 24 days ago and due 10 days ago: unpaid, so a first reminder.
+    due = (now - timedelta(days=10)).date()
+    mail(
+        "Sent",
+        OWNER,
+        JANE,
+        "Invoice INV-2026-011",
+        "Hi Jane,\n\nPlease find attached invoice INV-2026-011 for the month.\n"
+        f"Amount due: $900.00\nDue date: {due.day} {due:%B %Y}\n\nThank you,\nSam",
+        ago(24, 9),
+        "<inv-011@studio.test>",
+        attachments=[("INV-2026-011.pdf", "application/pdf", b"%PDF-1.4 demo invoice\n")],
+    )
+
+    # Bistro Lune's invoice, paid: the bank's notice names it.
+    mail(
+        "Sent",
+        OWNER,
+        CAMILLE,
+        "Facture F-2026-10",
+        "Bonjour Camille,\n\nVeuillez trouver ci-joint la facture F-2026-10.\n"
+        "Montant : 750,00 €\n\nBien cordialement,\nSam",
+        ago(40, 9),
+        "<facture-f10@studio.test>",
+        attachments=[("Facture_F-2026-10.pdf", "application/pdf", b"%PDF-1.4 facture\n")],
+    )
+    mail(
+        "INBOX",
+        ("Qonto", "notifications@qonto.com"),
+        OWNER,
+        "Virement reçu : 750,00 €",
+        "Vous avez reçu un virement de 750,00 € de BISTRO LUNE SARL.\nLibellé : Facture F-2026-10",
+        ago(12, 8),
+        "<qonto-1@qonto.com>",
     )
 
     # Bistro Lune: asked 25 days ago, followed up twice by hand, silence since.

@@ -25,6 +25,15 @@ class FetchedMessage:
     gm_msgid: int | None = None  # Gmail's stable id, when offered
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to a message, as its BODYSTRUCTURE describes it (never its bytes)."""
+
+    name: str
+    content_type: str  # "application/pdf"
+    size: int = 0
+
+
 class Mailbox(Protocol):
     """Read-only view of the owner's mailbox, plus APPEND of our own sent copies."""
 
@@ -48,6 +57,17 @@ class Mailbox(Protocol):
         """The first `limit` bytes of each message's body (after the header)."""
         ...
 
+    def fetch_attachments(
+        self, folder: str, uids: Sequence[int]
+    ) -> dict[int, tuple[Attachment, ...]]:
+        """Each message's attached files (name, type, size), from its BODYSTRUCTURE."""
+        ...
+
     def find_message_id(self, folder: str, message_id: str) -> list[int]: ...
+
+    def search_addresses(self, folder: str, addresses: Sequence[str], since: datetime) -> list[int]:
+        """UIDs of mail from, to or copied to any of `addresses` (an address, or
+        "@domain" for anyone there), received since `since`, ascending."""
+        ...
 
     def append(self, folder: str, raw: bytes, when: datetime) -> None: ...

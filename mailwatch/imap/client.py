@@ -13,27 +13,25 @@ import socket
 import ssl
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 import imapclient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError, LoginError
 
 from mailwatch.config.model import Imap, is_loopback
 from mailwatch.errors import AuthenticationFailed, ConnectionFailed, MailwatchError, UsageError
-from mailwatch.imap import fastfetch
-from mailwatch.imap.base import FetchedMessage, FolderStatus
+from mailwatch.imap import fastfetch, structure
+from mailwatch.imap.base import Attachment, FetchedMessage, FolderStatus
 from mailwatch.logs import redact
 from mailwatch.parse.fields import HEADER_FIELDS
+from mailwatch.tls import tls_context
+
+if TYPE_CHECKING:
+    from mailwatch.auth.source import TokenSource
 
 log = logging.getLogger("mailwatch.imap")
 
 _HEADER_ITEM = ("BODY.PEEK[HEADER.FIELDS (" + " ".join(HEADER_FIELDS).upper() + ")]").encode()
-
-
-def tls_context(ca_file: str = "") -> ssl.SSLContext:
-    context = ssl.create_default_context(cafile=ca_file or None)
-    context.minimum_version = ssl.TLSVersion.TLSv1_2
-    return context
 
 
 def _find_item(data: dict[bytes, object], prefix: bytes) -> bytes:
@@ -115,19 +113,75 @@ def login_with_literal(client: imapclient.IMAPClient, username: str, password: s
     imap.state = "AUTH"  # imaplib's own login() does this; we went around it
 
 
+def oauth_login(
+    client: imapclient.IMAPClient, username: str, tokens: TokenSource, where: str
+) -> str:
+    """Sign in with an OAuth 2.0 access token; return the SASL mechanism used.
+
+    XOAUTH2 (Gmail, Microsoft 365, Dovecot's oauth2 passdb) is preferred, OAUTHBEARER
+    (RFC 7628) when it is the only one offered. A refused token is renewed once and
+    tried again (it may have been revoked, or expired early); a second refusal is
+    reported, not retried. A refused renewal raises SignInRequired ("sign in again"),
+    never "wrong password". Temporary refusals ([UNAVAILABLE]) come out as LoginError
+    for the caller to treat as a busy server.
+    """
+    offered = {c.upper() for c in client.capabilities()}
+    if b"AUTH=XOAUTH2" in offered:
+        mechanism, sign_in = "XOAUTH2", client.oauth2_login
+    elif b"AUTH=OAUTHBEARER" in offered:
+        mechanism, sign_in = "OAUTHBEARER", client.oauthbearer_login
+    else:
+        raise AuthenticationFailed(
+            f"The IMAP server {where} does not offer OAuth 2.0 sign-in (XOAUTH2 or OAUTHBEARER).",
+            'Check [imap] host; for a server that takes a password, set [imap] auth = "password".',
+        )
+    token = tokens.access_token()
+    try:
+        sign_in(username, token)
+        return mechanism
+    except LoginError as exc:
+        if _temporary_refusal(str(exc)):
+            raise
+        log.info("the IMAP server %s refused the access token; renewing it once", where)
+    token = tokens.renew(token)
+    try:
+        sign_in(username, token)
+        return mechanism
+    except LoginError as exc:
+        if _temporary_refusal(str(exc)):
+            raise
+    raise AuthenticationFailed(
+        f"The IMAP server {where} refused the sign-in for {username!r}, even with a freshly "
+        f"renewed {tokens.provider.label} token.",
+        "Check that [imap] username is the address you signed in with in `mailwatch login` "
+        "(sign in again with that account if not), and that IMAP is allowed for this mailbox "
+        "(Microsoft 365: admin center, Users, Mail, Manage email apps).",
+    )
+
+
 def _temporary_refusal(reply: str) -> bool:
     text = reply.upper()
     return "[UNAVAILABLE]" in text or "[SERVERBUG]" in text or "SHUTTING DOWN" in text
 
 
 class ImapMailbox:
-    def __init__(self, config: Imap, password: str, *, ca_file: str = "") -> None:
+    def __init__(
+        self,
+        config: Imap,
+        password: str,
+        *,
+        ca_file: str = "",
+        tokens: TokenSource | None = None,
+    ) -> None:
         if config.security == "none" and not is_loopback(config.host):
             # The config check refuses this too; this is the last line of defence.
             raise UsageError(f"Refusing a plain-text IMAP connection to {config.host}.")
         self.config = config
         self._password = password
         self._ca_file = ca_file
+        # With auth = "oauth2": where access tokens come from (by default the process's
+        # source for the [oauth2] table that Settings attached to the section).
+        self._tokens = tokens
         self._client: imapclient.IMAPClient | None = None
         self._selected: str | None = None
         self.capabilities: frozenset[str] = frozenset()
@@ -137,6 +191,10 @@ class ImapMailbox:
     def connect(self) -> None:
         cfg = self.config
         where = f"{cfg.host}:{cfg.port}"
+        if cfg.auth == "oauth2":
+            # A sign-in to redo (or a refresh to make) is known before any connection:
+            # no server is bothered for nothing, and no login waits on a refresh.
+            self.token_source().access_token()
         try:
             client = imapclient.IMAPClient(
                 cfg.host,
@@ -154,7 +212,14 @@ class ImapMailbox:
             ) from exc
         client.normalise_times = False  # keep INTERNALDATE's zone: we work in UTC
         try:
-            login(client, cfg.username, self._password)
+            if cfg.auth == "oauth2":
+                oauth_login(client, cfg.username, self.token_source(), where)
+            else:
+                login(client, cfg.username, self._password)
+        except MailwatchError:
+            # Said in our words already (a sign-in to redo, a missing [oauth2] section).
+            self._safe_logout(client)
+            raise
         except LoginError as exc:
             self._safe_logout(client)
             if _temporary_refusal(str(exc)):
@@ -191,6 +256,14 @@ class ImapMailbox:
         self._client = client
         self._selected = None
         log.info("connected to %s as %s (%s)", where, cfg.username, cfg.security)
+
+    def token_source(self) -> TokenSource:
+        if self._tokens is None:
+            from mailwatch.auth.source import source_for
+
+            cfg = self.config
+            self._tokens = source_for(cfg.oauth2, cfg.token_file, file=cfg.source_file)
+        return self._tokens
 
     @staticmethod
     def _safe_logout(client: imapclient.IMAPClient) -> None:
@@ -329,11 +402,48 @@ class ImapMailbox:
         return {int(uid): _find_item(data, b"BODY[TEXT]") for uid, data in response.items()}
 
     @_guarded
+    def fetch_attachments(
+        self, folder: str, uids: Sequence[int]
+    ) -> dict[int, tuple[Attachment, ...]]:
+        if not uids:
+            return {}
+        self._select(folder)
+        response = self.client.fetch(list(uids), [b"BODYSTRUCTURE"])
+        return {
+            int(uid): structure.attachments(data.get(b"BODYSTRUCTURE"))
+            for uid, data in response.items()
+        }
+
+    @_guarded
     def find_message_id(self, folder: str, message_id: str) -> list[int]:
         self._select(folder, fresh=True)
         found = set(self.client.search(["HEADER", "Message-ID", message_id]))
         # Outlook rewrites Message-ID and keeps ours in this header.
         found.update(self.client.search(["HEADER", "X-Microsoft-Original-Message-ID", message_id]))
+        return sorted(found)
+
+    @_guarded
+    def search_addresses(self, folder: str, addresses: Sequence[str], since: datetime) -> list[int]:
+        if not addresses:
+            return []
+        self._select(folder, fresh=True)
+        found: set[int] = set()
+        for address in addresses:
+            # SEARCH matches header substrings (RFC 3501 6.4.4): "@acme.test" finds the
+            # whole domain. One search per address keeps each command short.
+            criteria = [
+                "OR",
+                "OR",
+                "FROM",
+                address,
+                "TO",
+                address,
+                "CC",
+                address,
+                "SINCE",
+                since.date(),
+            ]
+            found.update(self.client.search(criteria))
         return sorted(found)
 
     @_guarded

@@ -6,12 +6,15 @@ checks against this fake and against ImapMailbox on Dovecot.
 
 from __future__ import annotations
 
+import email
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from email import policy
+from typing import Any
 
-from mailwatch.imap.base import FetchedMessage, FolderStatus
+from mailwatch.imap.base import Attachment, FetchedMessage, FolderStatus
 from mailwatch.parse.fields import HEADER_FIELDS, select_header_fields
 
 _SPLIT = re.compile(rb"\r?\n\r?\n")
@@ -125,6 +128,12 @@ class MemoryMailbox:
             if uid in box.messages
         }
 
+    def fetch_attachments(
+        self, folder: str, uids: Sequence[int]
+    ) -> dict[int, tuple[Attachment, ...]]:
+        box = self._box(folder)
+        return {uid: _attachments(box.messages[uid].served) for uid in uids if uid in box.messages}
+
     def find_message_id(self, folder: str, message_id: str) -> list[int]:
         box = self._box(folder)
         found = []
@@ -140,6 +149,47 @@ class MemoryMailbox:
                     found.append(uid)
         return sorted(found)
 
+    def search_addresses(self, folder: str, addresses: Sequence[str], since: datetime) -> list[int]:
+        box = self._box(folder)
+        wanted = [a.lower() for a in addresses if a]
+        found = []
+        for uid, stored in box.messages.items():
+            if stored.internaldate is not None and stored.internaldate.date() < since.date():
+                continue
+            header, _ = split_message(stored.served)
+            fields = select_header_fields(header, ("From", "To", "Cc")).lower()
+            if any(a.encode() in fields for a in wanted):
+                found.append(uid)
+        return sorted(found)
+
     def append(self, folder: str, raw: bytes, when: datetime) -> None:
         uid = self.deliver(folder, raw, when)
         self.folders[folder].messages[uid].flags.add("\\Seen")
+
+
+def _attachments(raw: bytes) -> tuple[Attachment, ...]:
+    """What a server's BODYSTRUCTURE says: named parts and parts marked as attachments.
+
+    Walked with an explicit stack and a depth limit, like the BODYSTRUCTURE reader: a
+    hostile message nests parts thousands deep.
+    """
+    try:
+        message = email.message_from_bytes(raw, policy=policy.default)
+    except RecursionError:
+        return ()
+    found: list[Attachment] = []
+    stack: list[tuple[Any, int]] = [(message, 0)]
+    while stack and len(found) < 50:
+        part, depth = stack.pop()
+        if part.is_multipart():
+            if depth < 8:
+                payload = part.get_payload()
+                if isinstance(payload, list):
+                    stack.extend((child, depth + 1) for child in reversed(payload))
+            continue
+        name = part.get_filename() or ""
+        if name or part.get_content_disposition() == "attachment":
+            payload = part.get_payload()
+            size = len(payload.encode("ascii", "replace")) if isinstance(payload, str) else 0
+            found.append(Attachment(name.strip(), part.get_content_type(), size))
+    return tuple(found)

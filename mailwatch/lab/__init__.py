@@ -4,7 +4,9 @@ the benchmarks.
 - `Dovecot` (mailwatch.lab.dovecot): a private Dovecot 2.3 IMAP server in a temp dir.
 - `PymapServer` (mailwatch.lab.pymap_server): pure-Python IMAP when Dovecot is absent.
 - `LocalMTA` (mailwatch.lab.mta): an aiosmtpd SMTP server playing the mail provider,
-  with fault injection.
+  with fault injection (and XOAUTH2 on demand).
+- `LabOAuth` (mailwatch.lab.oauth): an OAuth 2.0 authorization server playing Google or
+  Microsoft (device flow, loopback redirect with PKCE, refresh, RFC 7662 introspection).
 
 Both IMAP servers share one surface (`ImapLab`): start/stop/restart, `host`, `port`,
 `running`, `account(user) -> Account`, `append_many(account, folder, messages)`.
@@ -23,6 +25,7 @@ if TYPE_CHECKING:
     from mailwatch.lab.dovecot import Dovecot
     from mailwatch.lab.imap_load import Message
     from mailwatch.lab.mta import Delivery, LocalMTA
+    from mailwatch.lab.oauth import LabOAuth
     from mailwatch.lab.pymap_server import PymapServer
 
 __all__ = [
@@ -31,6 +34,7 @@ __all__ = [
     "Dovecot",
     "ImapLab",
     "LabError",
+    "LabOAuth",
     "LocalMTA",
     "PymapServer",
     "imap_login",
@@ -41,6 +45,7 @@ _LAZY = {
     "PymapServer": "mailwatch.lab.pymap_server",
     "LocalMTA": "mailwatch.lab.mta",
     "Delivery": "mailwatch.lab.mta",
+    "LabOAuth": "mailwatch.lab.oauth",
 }
 
 

@@ -26,8 +26,15 @@ clients, never the machine. One-at-a-time imapclient APPENDs into maildir then r
 `fsync=True` for Dovecot's default (`optimized`).
 
 Caveat: after a failed login, Dovecot's anvil delays every further login from the same
-IP (127.0.0.1) by 2-15 s for ~30 s ("auth penalty"; 2.3 has no switch for it and does
-not exempt `login_trusted_networks`). Test wrong passwords on an instance of their own.
+IP (127.0.0.1) by 2-15 s for ~30 s ("auth penalty"; it does not exempt
+`login_trusted_networks`). Test wrong passwords on an instance of their own. With
+OAuth 2.0 on (below) the penalty is off, since those tests refuse tokens on purpose.
+
+OAuth 2.0: `Dovecot(oauth2_introspection_url=URL)` adds Dovecot's own `oauth2` passdb
+for XOAUTH2 and OAUTHBEARER, in front of the password one: at every such login Dovecot
+POSTs the token to URL (RFC 7662 introspection, e.g. mailwatch.lab.oauth.LabOAuth) and
+accepts it if the answer is `"active": true` with an `email` equal to the user name.
+PLAIN and LOGIN keep using the password.
 """
 
 from __future__ import annotations
@@ -148,6 +155,7 @@ class Dovecot(LabServer):
         start_timeout: float = 15.0,
         password: str = PASSWORD,
         auth_mechanisms: str = "plain login",
+        oauth2_introspection_url: str | None = None,
     ) -> None:
         if mail_format not in ("maildir", "mdbox"):
             raise ValueError(f"mail_format must be 'maildir' or 'mdbox', not {mail_format!r}")
@@ -165,6 +173,8 @@ class Dovecot(LabServer):
         # Every user logs in with this password (a non-ASCII one tests UTF-8 logins).
         self.password = password
         self.auth_mechanisms = auth_mechanisms
+        # Read at every start, like the settings above.
+        self.oauth2_introspection_url = oauth2_introspection_url
         self.port = 0  # chosen at first start, then kept across restarts
         self._process: subprocess.Popen[bytes] | None = None
         self._finalizer: weakref.finalize | None = None
@@ -487,10 +497,12 @@ class Dovecot(LabServer):
             f"listen = {self.host}\n"
             "ssl = no\n"
             "disable_plaintext_auth = no\n"
-            f"auth_mechanisms = {self.auth_mechanisms}\n"
+            f"auth_mechanisms = {self._mechanisms()}\n"
             f"login_greeting = {self._greeting}\n"
             "auth_failure_delay = 0\n"  # wrong-password tests should not wait 2 s
+            f"{self._oauth2_passdb()}"
             "passdb {\n  driver = static\n"
+            f"{self._password_mechanisms()}"
             f"  args = password={self.password}\n}}\n"
             "userdb {\n  driver = static\n"
             f"  args = uid={self._mail_uid} gid={self._mail_gid} home={self.home_root}/%u\n}}\n"
@@ -507,7 +519,51 @@ class Dovecot(LabServer):
             "  inet_listener imaps {\n    port = 0\n  }\n"
             "}\n"
             f"{self._unprivileged_config()}"
+            f"{self._anvil_config()}"
         )
+
+    # -- OAuth 2.0 (XOAUTH2, OAUTHBEARER) ------------------------------------------------
+
+    @property
+    def oauth2_config_path(self) -> Path:
+        return self.root / "dovecot-oauth2.conf.ext"
+
+    def _mechanisms(self) -> str:
+        if self.oauth2_introspection_url is None:
+            return self.auth_mechanisms
+        return f"{self.auth_mechanisms} xoauth2 oauthbearer"
+
+    def _password_mechanisms(self) -> str:
+        # Tokens go to the oauth2 passdb only: never compared with the password.
+        if self.oauth2_introspection_url is None:
+            return ""
+        return f"  mechanisms = {self.auth_mechanisms}\n"
+
+    def _oauth2_passdb(self) -> str:
+        """Dovecot 2.3's oauth2 passdb, asking the introspection endpoint (DESIGN.md)."""
+        url = self.oauth2_introspection_url
+        if url is None:
+            return ""
+        self.oauth2_config_path.write_text(
+            "# Written by mailwatch.lab.dovecot: tokens are checked by RFC 7662 introspection.\n"
+            "introspection_mode = post\n"
+            f"introspection_url = {url}\n"
+            "username_attribute = email\n"
+            "active_attribute = active\n"
+            "active_value = true\n"
+        )
+        return (
+            "passdb {\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n"
+            f"  args = {self.oauth2_config_path}\n}}\n"
+        )
+
+    def _anvil_config(self) -> str:
+        """No auth penalty with OAuth tests: they refuse tokens on purpose, and the
+        penalty (up to 15 s) would delay the good logins that follow."""
+        if self.oauth2_introspection_url is None:
+            return ""
+        listener = "  unix_listener anvil-auth-penalty {\n    mode = 0\n  }\n"
+        return f"service anvil {{\n{listener}}}\n"
 
     def _unprivileged_config(self) -> str:
         """As a normal user: run every process as that user and drop the chroots."""

@@ -21,10 +21,12 @@ def make_email(
     cc: Sequence[tuple[str, str]] = (),
     headers: dict[str, str] | None = None,
     html: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
 ) -> bytes:
     """An RFC 5322 message as bytes (CRLF line ends, as on the wire).
 
     With `html`, it is multipart/alternative, as most webmail and phone clients send.
+    `attachments` are (file name, content type, bytes): a multipart/mixed message.
     """
     msg = EmailMessage()
     msg["From"] = formataddr(sender)
@@ -43,4 +45,7 @@ def make_email(
     msg.set_content(body)
     if html is not None:
         msg.add_alternative(html, subtype="html")
+    for name, ctype, data in attachments:
+        maintype, _, subtype = ctype.partition("/")
+        msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg.as_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")

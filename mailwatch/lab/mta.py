@@ -28,6 +28,12 @@ still accepted, as on a real server). Optional AUTH (PLAIN/LOGIN, allowed withou
 loopback) and TLS (`tls="ssl"` implicit, or `"starttls"` required before MAIL) with a
 trustme CA: trust `ca_path` or use `client_ssl_context()`.
 
+`oauth=check` offers AUTH XOAUTH2 (Gmail's and Microsoft 365's SASL mechanism for
+OAuth 2.0): `check(user, access_token)` decides, e.g. `mailwatch.lab.oauth.
+introspection_check(url)`, which asks an RFC 7662 endpoint as Dovecot does. A refused
+token gets Google's answer: a 334 challenge carrying a JSON error, then 535 after the
+client's empty line.
+
 Hooks run on the server's event loop thread: keep them short; they may be coroutines.
 """
 
@@ -75,6 +81,7 @@ TlsMode = Literal["ssl", "starttls"]
 Mailbox = tuple[Account, str]
 DataHook = Callable[[Envelope], str | Awaitable[str | None] | None]
 AcceptHook = Callable[["Delivery"], Awaitable[None] | None]
+TokenCheck = Callable[[str, str], bool]  # (user, access token) -> accepted
 
 
 @dataclass(frozen=True)
@@ -194,6 +201,7 @@ class LocalMTA(LabServer):
         after_accept: AcceptHook | None = None,
         auth: tuple[str, str] | None = None,
         tls: TlsMode | None = None,
+        oauth: TokenCheck | None = None,
     ) -> None:
         if tls not in (None, "ssl", "starttls"):
             raise ValueError(f"tls must be None, 'ssl' or 'starttls', not {tls!r}")
@@ -209,6 +217,8 @@ class LocalMTA(LabServer):
         self.after_accept = after_accept
         self.auth = auth
         self.tls = tls
+        self.oauth = oauth
+        self.xoauth2_attempts = 0  # AUTH XOAUTH2 commands seen, accepted or not
         self.data_attempts = 0  # DATA commands seen, accepted or not
         self._deliveries: list[Delivery] = []
         self._changed = threading.Condition()
@@ -267,8 +277,9 @@ class LocalMTA(LabServer):
             # TLS off it would warn in every session): handle_MAIL enforces it instead.
             auth_require_tls=False,
             authenticator=self._authenticate if self.auth else None,
-            # Without `auth`, offer no AUTH at all, like a server that needs none.
-            auth_exclude_mechanism=None if self.auth else ["LOGIN", "PLAIN"],
+            # Without `auth` (or `oauth`), offer no AUTH at all, like a server that needs none.
+            auth_exclude_mechanism=(["XOAUTH2"] if self.oauth is None else [])
+            + ([] if self.auth else ["LOGIN", "PLAIN"]),
         )
 
     def _authenticate(
@@ -372,10 +383,46 @@ class _Handler:
     def __init__(self, mta: LocalMTA) -> None:
         self.mta = mta
 
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:
+        """AUTH XOAUTH2 (aiosmtpd finds `auth_*` methods on the handler)."""
+        mta = self.mta
+        mta.xoauth2_attempts += 1
+        if mta.oauth is None:
+            return AuthResult(success=False, handled=False)
+        if len(args) == 1:
+            blob = await server.challenge_auth("")  # no initial response: ask for it
+            if not isinstance(blob, bytes):
+                return AuthResult(success=False, handled=True)
+        else:
+            try:
+                blob = base64.b64decode(args[1], validate=True)
+            except ValueError:
+                await server.push("501 5.5.2 Can't decode base64")
+                return AuthResult(success=False, handled=True)
+        fields = dict(part.split(b"=", 1) for part in blob.split(b"\x01") if b"=" in part)
+        user = fields.get(b"user", b"").decode("utf-8", "replace")
+        bearer = fields.get(b"auth", b"").decode("utf-8", "replace")
+        token = bearer[7:] if bearer.lower().startswith("bearer ") else ""
+        check = mta.oauth
+        try:
+            accepted = bool(token) and await asyncio.to_thread(check, user, token)
+        except Exception:
+            # An introspection endpoint away: as a provider says it, "try again later".
+            return AuthResult(
+                success=False, handled=False, message="454 4.7.0 Temporary authentication failure"
+            )
+        if accepted:
+            return AuthResult(success=True, auth_data=LoginPassword(user.encode(), b""))
+        # Google's way: the error as a JSON challenge, then 535 once the client answers.
+        error = json.dumps({"status": "401", "schemes": "bearer", "scope": "mail"})
+        answered = await server.challenge_auth(error)
+        # An aborted exchange ("*") was answered by aiosmtpd already.
+        return AuthResult(success=False, handled=not isinstance(answered, bytes))
+
     async def handle_MAIL(  # aiosmtpd's hook names
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
     ) -> str:
-        if self.mta.auth is not None and not session.authenticated:
+        if (self.mta.auth is not None or self.mta.oauth is not None) and not session.authenticated:
             return "530 5.7.0 Authentication required"
         envelope.mail_from = address
         envelope.mail_options.extend(options)
@@ -485,7 +532,9 @@ async def _maybe_await(value: Any) -> Any:
 
 async def _drop(server: SMTP) -> str:
     """Abort the connection like a network failure; aiosmtpd then cancels this task."""
-    if server.transport is not None:
+    if isinstance(server.transport, asyncio.Transport):
         server.transport.abort()
+    elif server.transport is not None:
+        server.transport.close()
     await asyncio.sleep(3600)  # cancelled by connection_lost()
     return "421 4.4.2 connection dropped"  # not reached

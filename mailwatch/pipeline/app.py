@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mailwatch.clock import Clock
 from mailwatch.config.model import Settings, parse_hhmm
@@ -19,11 +19,13 @@ from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.model import SENT, ClientStatus
 from mailwatch.core.planner import recheck
 from mailwatch.core.tracking import STATS_DAYS
+from mailwatch.drafts.evidence import word
 from mailwatch.errors import UsageError
 from mailwatch.imap.base import Mailbox
 from mailwatch.logs import register_secret
 from mailwatch.pipeline.evaluate import (
     EvaluateReport,
+    LedgerView,
     PlanCache,
     build_context,
     draft_view,
@@ -32,13 +34,16 @@ from mailwatch.pipeline.evaluate import (
 )
 from mailwatch.pipeline.index import MessageIndex
 from mailwatch.pipeline.records import Router
+from mailwatch.rules import RULES
 from mailwatch.smtp.base import Outbox
-from mailwatch.store import Draft, Store
+from mailwatch.store import Draft, MessageRecord, Store
 from mailwatch.store.store import KEEP_DAYS
 
 if TYPE_CHECKING:
+    from mailwatch.core.context import ClientContext
     from mailwatch.drafts.render import Renderer
     from mailwatch.imap.client import ImapMailbox
+    from mailwatch.pipeline.facts import FactSettings
     from mailwatch.pipeline.send import SendReport
     from mailwatch.pipeline.sync import SyncReport, TextPolicy
 
@@ -66,13 +71,15 @@ class App:
         self._outbox = outbox
         self._renderer = renderer
         self.router = Router.for_settings(settings)
-        if store.router is None or store.router.fingerprint != self.router.fingerprint:
-            store.use_router(self.router)
+        # One router for the app and its store: sync routes with the store's, and the
+        # app tells it which mail is mailwatch's own (digests, confirmations).
+        store.use_router(self.router)
         self._index: MessageIndex | None = None
         self._index_generation = -1
         self._sent_folder: str | None = None
         self._plans = PlanCache()
         self._plans_generation = -1
+        self.command_results: list[Any] = []  # the digest replies the last sync acted on
 
     # -- adapters, created on first use -----------------------------------------------
 
@@ -189,12 +196,80 @@ class App:
             own_addresses=self.settings.owner.addresses,
             inbound_days=max([self.settings.config.rules.lookback_days, *lookbacks]),
             request_phrases=tuple(self.request_phrases()),
+            facts=self.fact_settings(),
+            invoice_numbers=self.invoice_numbers,
         )
 
+    def fact_settings(self) -> FactSettings:
+        """What the detectors read from the configuration (pipeline/facts.py)."""
+        from mailwatch.detect.billing import DEFAULT_PAYMENT_SENDERS, DEFAULT_TOOL_SENDERS
+        from mailwatch.pipeline.facts import FactSettings
+
+        config = self.settings.config
+        patterns = list(config.rules.report_patterns)
+        for client in self.settings.clients.values():
+            patterns.extend(client.rules.report_patterns or [])
+        return FactSettings(
+            request_phrases=tuple(self.request_phrases()),
+            report_patterns=tuple(sorted(set(patterns))),
+            invoice_patterns=tuple(config.billing.invoice_patterns),
+            payment_senders=(*DEFAULT_PAYMENT_SENDERS, *config.billing.payment_senders),
+            tool_senders=(*DEFAULT_TOOL_SENDERS, *config.billing.tool_senders),
+            languages={cid: c.language for cid, c in self.settings.clients.items()},
+        )
+
+    def after_sync(self, report: SyncReport) -> None:
+        """The stages that read what sync brought: invoices, payments, commands."""
+        self.after_sync_records(report.new_records)
+
+    def after_sync_records(self, records: list[MessageRecord]) -> None:
+        if not records:
+            return
+        from mailwatch.pipeline import digest, invoices
+
+        with self.store.batch():
+            invoices.ingest(
+                self.store,
+                self.settings,
+                records,
+                self.router.classify,
+                self.clock.now(),
+            )
+        # The owner's replies to a digest: approvals take effect at once.
+        self.command_results = digest.process(self, records)
+
+    def _reindex_if_needed(self) -> None:
+        """An upgrade whose facts are newer, or a client file with new addresses: read
+        the stored mail again (and fetch what the new addresses bring) before syncing."""
+        from mailwatch.pipeline import reindex
+        from mailwatch.pipeline.facts import FACTS_VERSION
+
+        if self.store.folder_state(self.folders()[0]) is None:
+            # Never synced: the first sync reads everything with today's rules. Record
+            # the addresses it reads with, so they are not searched for again.
+            self.store.set_meta(
+                facts_version=FACTS_VERSION, **{reindex.INDEXED: reindex.address_fingerprints(self)}
+            )
+            return
+        if int(self.store.meta().get("facts_version") or 0) < FACTS_VERSION:
+            with self.store.batch():
+                reindex.refresh(self)
+        clients = reindex.changed_clients(self)
+        if clients:
+            _, records = reindex.backfill(self, clients)
+            self.after_sync_records(records)
+
+    def invoice_numbers(self, client: str) -> list[str]:
+        """The numbers of a client's invoices on record."""
+        return [d["number"] for d in self.store.docs("invoices") if d.get("client") == client]
+
     def sync(self, folders: list[str] | None = None) -> SyncReport:
+        from mailwatch.pipeline import digest
         from mailwatch.pipeline.sync import sync_mailbox
 
         self.store.set_window(self.window_start())  # a first sync keeps old months on disk
+        self.router.use_our_ids(digest.our_ids(self))  # digests and confirmations we sent
+        self._reindex_if_needed()
         generation = self.store.mail_generation
         report = sync_mailbox(
             self.mailbox,
@@ -205,6 +280,7 @@ class App:
         )
         # Grow the index if it is built already; otherwise it is built when first needed
         # (a plain `mailwatch sync` never needs it).
+        self.after_sync(report)
         if self._index is not None and (
             self._index_generation == generation == self.store.mail_generation
         ):
@@ -212,26 +288,12 @@ class App:
             self._index.add_records(r for r in report.new_records if r.date >= since)
         return report
 
-    def reindex(self) -> SyncReport:
-        """Read the mailbox again from the start and keep what is kept now (after new
-        clients were added); then sync as usual."""
-        from mailwatch.pipeline.sync import sync_mailbox
-
-        self.store.set_window(self.window_start())
-        report = sync_mailbox(
-            self.mailbox,
-            self.store,
-            self.folders(),
-            self.clock.now(),
-            self.text_policy(),
-            reindex=True,
-        )
-        self._index = None  # built again from what is now stored
-        return report
-
     def _refresh_sent_drafts(self, drafts: list[Draft] | None = None) -> MessageIndex:
+        from mailwatch.pipeline.notes import answering_notes
+
         index = self.index
-        index.set_sent_drafts(self.store.drafts(statuses=[SENT]) if drafts is None else drafts)
+        sent = self.store.drafts(statuses=[SENT]) if drafts is None else drafts
+        index.set_sent_drafts(sent, answering_notes(self.store, self.index))
         return index
 
     def evaluate(self) -> EvaluateReport:
@@ -256,11 +318,22 @@ class App:
         )
 
     def recheck(self, draft: Draft) -> str | None:
+        """Why this draft should not go out any more (a sentence), or None."""
         index = self._refresh_sent_drafts()
+        drafts = self.store.drafts()  # rules may look at the client's other drafts
+        if not any(d.id == draft.id for d in drafts):
+            drafts.append(draft)
         ctx = build_context(
-            self.settings, draft.client, index, [draft], self.calendar, self.clock.now()
+            self.settings,
+            draft.client,
+            index,
+            drafts,
+            self.calendar,
+            self.clock.now(),
+            LedgerView.from_store(self.store),
         )
-        return recheck(ctx, draft_view(draft))
+        why = recheck(ctx, draft_view(draft), RULES)
+        return word(why, self.settings.owner.timezone) if why is not None else None
 
     async def send(self) -> SendReport:
         from mailwatch.pipeline.send import Sender
@@ -272,7 +345,50 @@ class App:
 
         return asyncio.run(self.send())
 
+    def context(self, client: str) -> ClientContext:
+        """One client's context now, as the rules see it (for drafts made by hand)."""
+        drafts = self.store.drafts()
+        index = self._refresh_sent_drafts(drafts)
+        return build_context(
+            self.settings,
+            client,
+            index,
+            drafts,
+            self.calendar,
+            self.clock.now(),
+            LedgerView.from_store(self.store),
+        )
+
+    def attention(self) -> list[dict[str, Any]]:
+        """What needs the owner now (see pipeline/attention.py)."""
+        from mailwatch.daemon.health import read_health
+        from mailwatch.pipeline.attention import collect
+
+        return collect(
+            self.store.attention(),
+            self.store.quarantined(),
+            self.store.drafts(statuses=["failed"]),
+            read_health(self.store.path),
+            self.clock.now(),
+        )
+
     def statuses(self) -> list[ClientStatus]:
         drafts = self.store.drafts()
         index = self._refresh_sent_drafts(drafts)
-        return statuses(self.settings, index, drafts, self.calendar, self.clock.now())
+        return statuses(
+            self.settings,
+            index,
+            drafts,
+            self.calendar,
+            self.clock.now(),
+            ledger=LedgerView.from_store(self.store),
+        )
+
+    def clear_hold(self, client_id: str, note: str = "") -> None:
+        """The owner has dealt with this client's flagged mail: drafts may resume."""
+        now = self.clock.now()
+        with self.store.batch():
+            cleared = dict(self.store.meta().get("holds_cleared") or {})
+            cleared[client_id] = now.isoformat()
+            self.store.set_meta(holds_cleared=cleared)
+            self.store.record_event(client_id, "hold_cleared", now, {"note": note} if note else {})

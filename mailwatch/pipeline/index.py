@@ -35,7 +35,16 @@ def to_message(record: MessageRecord, directory: Directory) -> Message:
         not_contact=record.not_contact,
         asks=record.asks,
         snippet=record.snippet,
+        aliases=_aliases(record),
+        facts=record.facts,
     )
+
+
+def _aliases(record: MessageRecord) -> tuple[str, ...]:
+    aliases = [a for a in record.alias_ids if a != record.join_id]
+    if record.gm_msgid:
+        aliases.append(f"gm:{record.gm_msgid}")
+    return tuple(aliases)
 
 
 def sent_draft_message(draft: Draft) -> Message | None:
@@ -52,7 +61,9 @@ def sent_draft_message(draft: Draft) -> Message | None:
         direction="out",
         client=draft.client,
         counterparts=draft.to,
-        asks=True,  # a follow-up or a pause notice asks for an answer
+        # A follow-up or a pause notice asks for an answer; a holding reply, a
+        # confirmation or a billing notice is not chased by the follow-up ladder.
+        asks=draft.kind in ("follow_up", "pause_notice"),
     )
 
 
@@ -94,13 +105,18 @@ class MessageIndex:
         clients whose last contact lies before the window held in memory."""
         self._history = stats
 
-    def set_sent_drafts(self, drafts: Iterable[Draft]) -> None:
-        """Sent drafts stand in for their Sent copies (deduplicated by Message-ID).
+    def set_sent_drafts(self, drafts: Iterable[Draft], notes: Iterable[Message] = ()) -> None:
+        """Sent drafts stand in for their Sent copies (deduplicated by Message-ID), and
+        the owner's notes that answer for the client (`mailwatch note --answers`) stand
+        in for the client's reply.
 
         Unchanged ones keep their Message object, so the threads cache sees them as the
         same at the cost of an identity check.
         """
         fresh: dict[str, Message] = {}
+        for note in notes:
+            known = self._virtual.get(note.key)
+            fresh[note.key] = known if known == note else note
         for draft in drafts:
             if draft.status != SENT:
                 continue

@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # the parsers are imported by sync, which needs them anyway
     from mailwatch.config.model import Settings
     from mailwatch.imap.base import FetchedMessage
     from mailwatch.parse import ParsedHeaders
+    from mailwatch.route import Envelope
 
 
 def message_key(folder: str, uidvalidity: int, uid: int) -> str:
@@ -114,43 +115,106 @@ def add_text(
     return text
 
 
-def should_keep(record: MessageRecord) -> bool:
-    """Whether a message is stored: the one place that decides (the routing the lead
-    adds keeps more, by giving such mail a route). Today: client mail. Other mail is
-    not stored at all; the UID cursor keeps it from being fetched again, and a new
-    client's older mail is fetched again by a reindex."""
-    return record.route is not None
+def should_keep(record: MessageRecord, client: str | None) -> bool:
+    """Whether a message is stored: the one place that decides, from its route.
+
+    Mail with a client, mailwatch's own mail and the owner's commands and notes,
+    billing notices, and a client's automatic replies (an out-of-office carries a
+    return date) are kept. Other mail is not stored at all; the UID cursor keeps it
+    from being fetched again, and `mailwatch reindex` fetches a new client's older
+    mail when their addresses are added."""
+    from mailwatch import route as routes
+
+    if record.route in routes.KEPT:
+        return True
+    return record.route == routes.AUTOMATIC and client is not None
 
 
 class Router:
-    """Routes records for the store: which client a message belongs to (its route),
-    whether it is kept, and which way it went (for the per-client aggregates)."""
+    """Routes records for the store (see mailwatch/route/): which way each message
+    goes, whether it is kept, and whose it is (for the per-client aggregates)."""
 
-    def __init__(self, directory: Directory, fingerprint: str) -> None:
+    def __init__(
+        self,
+        directory: Directory,
+        fingerprint: str,
+        *,
+        inbox: str = "INBOX",
+        billing_senders: tuple[str, ...] = (),
+    ) -> None:
+        from mailwatch.route import Routing
+
         self.directory = directory
         self.fingerprint = fingerprint
+        self.inbox = inbox
+        self.routing = Routing(directory, billing_senders=billing_senders)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Router:
+        from mailwatch.detect.billing import DEFAULT_PAYMENT_SENDERS, DEFAULT_TOOL_SENDERS
+
         owner = sorted(settings.owner.addresses)
         clients = {
             cid: [sorted(c.emails), sorted(c.domains)] for cid, c in settings.clients.items()
         }
-        digest = hashlib.sha1(json.dumps([owner, clients], sort_keys=True).encode()).hexdigest()
+        billing = settings.config.billing
+        senders = tuple(
+            sorted(
+                {
+                    *DEFAULT_PAYMENT_SENDERS,
+                    *DEFAULT_TOOL_SENDERS,
+                    *billing.payment_senders,
+                    *billing.tool_senders,
+                }
+            )
+        )
+        digest = hashlib.sha1(
+            json.dumps([owner, clients, senders], sort_keys=True).encode()
+        ).hexdigest()
         directory = Directory(
             settings.owner.addresses,
             {cid: c.emails for cid, c in settings.clients.items()},
             {cid: c.domains for cid, c in settings.clients.items()},
         )
-        return cls(directory, digest[:16])
+        imap = settings.config.imap
+        return cls(
+            directory,
+            digest[:16],
+            inbox=imap.inbox if imap else "INBOX",
+            billing_senders=senders,
+        )
 
-    def route(self, record: MessageRecord) -> str | None:
-        return self.directory.attribute(record.from_addr, record.to, record.cc).client
+    def use_our_ids(self, ids: frozenset[str]) -> None:
+        """The Message-IDs of mail mailwatch sent the owner (digests, confirmations)."""
+        from dataclasses import replace
+
+        self.routing = replace(self.routing, our_ids=ids)
+
+    def envelope(self, record: MessageRecord) -> Envelope:
+        from mailwatch.route import Envelope
+
+        return Envelope(
+            folder_role="inbox" if record.folder == self.inbox else "sent",
+            from_addr=record.from_addr,
+            to=record.to,
+            cc=record.cc,
+            subject=record.subject,
+            message_id=record.message_id,
+            in_reply_to=record.in_reply_to,
+            references=record.references,
+            not_contact=record.not_contact,
+        )
+
+    def route(self, record: MessageRecord) -> str:
+        from mailwatch.route import route
+
+        return route(self.envelope(record), self.routing).route
 
     def keep(self, record: MessageRecord) -> bool:
         if record.route is None:
             record.route = self.route(record)
-        return should_keep(record)
+        client, _ = self.classify(record)
+        return should_keep(record, client)
 
     def classify(self, record: MessageRecord) -> tuple[str | None, str]:
         attribution = self.directory.attribute(record.from_addr, record.to, record.cc)

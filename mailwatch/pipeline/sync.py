@@ -2,9 +2,11 @@
 
 Per folder we keep {UIDVALIDITY, last UID, UIDNEXT, HIGHESTMODSEQ}. A quiet
 folder costs one STATUS. New UIDs are fetched in batches (headers first, then
-the first bytes of the text only for recent messages that are kept: old mail
-feeds statistics, not rules). Only mail the router keeps is stored (today, client
-mail); the cursor moves past the rest. The cursor only moves forward in the
+the first bytes of the text, and attachment names, only for recent messages whose
+route a rule reads: old mail feeds statistics, not rules). Each message is routed
+once (mailwatch/route/) and the detectors' facts are derived from its text
+(pipeline/facts.py). Only mail the router keeps is stored; the cursor moves past
+the rest. The cursor only moves forward in the
 commit that records the messages it covers, and is written after them, so a crash
 never skips mail (see mailwatch/store/store.py).
 """
@@ -12,15 +14,18 @@ never skips mail (see mailwatch/store/store.py).
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from mailwatch.core.tracking import STATS_DAYS
-from mailwatch.imap.base import FetchedMessage, FolderStatus, Mailbox
+from mailwatch.errors import ConnectionFailed
+from mailwatch.imap.base import Attachment, FetchedMessage, FolderStatus, Mailbox
+from mailwatch.logs import redact
 from mailwatch.parse import ParsedHeaders, ParseError, parse_headers
 from mailwatch.parse.fields import TEXT_PREFIX_BYTES
+from mailwatch.pipeline.facts import FactSettings, derive
 from mailwatch.pipeline.records import add_text, build_record, message_key
 from mailwatch.store import FolderState, MessageRecord, Store
 
@@ -31,6 +36,26 @@ FETCH_BATCH = 500  # UIDs per FETCH: well under servers' command-length limits
 # month files it touched, so committing often costs little, and a first sync broken
 # off half-way resumes from the last commit.
 COMMIT_EVERY = 5000
+
+
+def text_wanted(record: MessageRecord) -> bool:
+    from mailwatch import route as routes
+
+    if record.route in routes.TEXT_WANTED:
+        return True
+    # A client's out-of-office says when they are back.
+    return record.route == routes.AUTOMATIC and record.not_contact in (
+        "out-of-office",
+        "auto-reply",
+    )
+
+
+def wants_attachments(record: MessageRecord, inbox: str) -> bool:
+    from mailwatch import route as routes
+
+    return record.route == routes.BILLING or (
+        record.route == routes.CLIENT and record.folder != inbox
+    )
 
 
 @dataclass(frozen=True)
@@ -46,8 +71,14 @@ class TextPolicy:
     outbound_days: int = STATS_DAYS
     inbound_days: int = 30
     request_phrases: tuple[str, ...] = ()
+    facts: FactSettings = field(default_factory=FactSettings)
+    # A client's invoice numbers (an owner's mail naming one is a reminder by hand).
+    invoice_numbers: Callable[[str], Iterable[str]] = field(default=lambda _client: ())
 
     def wants(self, record: MessageRecord, now: datetime) -> bool:
+        """Only routes whose text a rule reads (see mailwatch/route), and only recent."""
+        if record.route is not None and not text_wanted(record):
+            return False
         ours = record.from_addr in self.own_addresses
         days = self.outbound_days if ours else self.inbound_days
         return record.date >= now - timedelta(days=days)
@@ -106,6 +137,7 @@ class FolderSync:
         self.report = FolderReport(folder)
         self.records: list[MessageRecord] = []
         self.router = store.router
+        self.inbox: str = getattr(self.router, "inbox", "INBOX")
 
     def run(self) -> FolderReport:
         status = self.mailbox.status(self.folder)
@@ -123,24 +155,6 @@ class FolderSync:
         uids = self.mailbox.uids_after(self.folder, last_uid)
         self._ingest(uids, status, last_uid)
         return self.report
-
-    def reindex(self) -> FolderReport:
-        """Read again every message the cursor already passed, and keep what the router
-        keeps now (a new client's older mail, which was not a client's when first read).
-        Records dedupe by key, so what is stored already is not stored twice; the cursor
-        is left where it is, then a normal sync follows."""
-        status = self.mailbox.status(self.folder)
-        state = self.store.folder_state(self.folder)
-        if state is not None and state.uidvalidity == status.uidvalidity and state.last_uid:
-            uids = [u for u in self.mailbox.uids_after(self.folder, 0) if u <= state.last_uid]
-            for batch in _batches(uids, FETCH_BATCH):
-                texts: dict[str, str] = {}
-                records, _ = self._fetch_batch(status.uidvalidity, batch, texts)
-                self.report.quarantined = 0  # already set aside when first read
-                fresh = self.store.add_messages(records, texts)
-                self.records.extend(fresh)
-                self.report.new += len(fresh)
-        return self.run()
 
     # -- ingestion --------------------------------------------------------------------
 
@@ -208,18 +222,44 @@ class FolderSync:
         if not recent:
             return
         bodies = self.mailbox.fetch_text(self.folder, [r.uid for r in recent], TEXT_PREFIX_BYTES)
+        # Attached files' names (never the files): invoices are often named only there.
+        named = [r.uid for r in recent if wants_attachments(r, self.inbox)]
+        files: dict[int, tuple[Attachment, ...]] = {}
+        if named:
+            try:
+                files = self.mailbox.fetch_attachments(self.folder, named)
+            except ConnectionFailed:
+                raise
+            except Exception as exc:  # a hostile structure: read the texts without names
+                log.warning("could not read attachment names in %s: %s", self.folder, exc)
         for record in recent:
             body = bodies.get(record.uid, b"")
             try:
-                texts[record.key] = add_text(
+                text = add_text(
                     record,
                     parsed_by_uid[record.uid],
                     body,
                     TEXT_PREFIX_BYTES,
                     self.policy.request_phrases,
                 )
-            except Exception:  # the text is a bonus; the record stands without it
-                log.exception("could not read the text of %s", record.key)
+                texts[record.key] = text
+                client, direction = (
+                    self.router.classify(record) if self.router is not None else (None, "in")
+                )
+                record.facts = derive(
+                    record,
+                    text,
+                    [a.name for a in files.get(record.uid, ())],
+                    self.policy.facts,
+                    client,
+                    direction,
+                    self.policy.invoice_numbers,
+                )
+            except Exception as exc:
+                # The record stands without its text; the owner hears that mailwatch
+                # could not read it (its follow-up, say, would otherwise never come).
+                log.warning("could not read the text of %s: %s", record.key, redact(repr(exc)))
+                record.facts = {"text_error": redact(f"{type(exc).__name__}: {exc}")[:200]}
 
     def _quarantine_entry(self, item: FetchedMessage, key: str, reason: str) -> dict[str, Any]:
         self.report.quarantined += 1
@@ -259,6 +299,27 @@ class FolderSync:
             self.store.set_folder_state(state)
         self.records.extend(fresh)
         self.report.new += len(fresh)
+
+    # -- reindex: mail of a client that was not kept before ---------------------------
+
+    def backfill(self, uids: Sequence[int]) -> FolderReport:
+        """Fetch and store these UIDs (below the cursor: mail read before a client's
+        address was known, and not kept then). The cursor does not move."""
+        status = self.mailbox.status(self.folder)
+        state = self.store.folder_state(self.folder)
+        if state is None or state.uidvalidity != status.uidvalidity:
+            return self.report  # the next sync reads the folder afresh
+        wanted = sorted(uid for uid in uids if uid <= state.last_uid)
+        for batch in _batches(wanted, FETCH_BATCH):
+            texts: dict[str, str] = {}
+            records, quarantine = self._fetch_batch(status.uidvalidity, batch, texts)
+            with self.store.batch():
+                fresh = self.store.add_messages(records, texts)
+                for entry in quarantine:
+                    self.store.quarantine(entry)
+            self.records.extend(fresh)
+            self.report.new += len(fresh)
+        return self.report
 
     # -- UIDVALIDITY change -----------------------------------------------------------
 
@@ -324,13 +385,11 @@ def sync_mailbox(
     folders: Sequence[str],
     now: datetime | None = None,
     policy: TextPolicy = TextPolicy(),
-    *,
-    reindex: bool = False,
 ) -> SyncReport:
     moment = now or datetime.now(UTC)
     report = SyncReport()
     for folder in folders:
         job = FolderSync(mailbox, store, folder, moment, policy)
-        report.folders.append(job.reindex() if reindex else job.run())
+        report.folders.append(job.run())
         report.new_records.extend(job.records)
     return report

@@ -52,6 +52,7 @@ class Outbox(Protocol):
     ) -> Delivery:
         """Deliver `raw` to `recipients`; call `before_data` just before DATA starts.
 
-        Raises TemporaryFailure, PermanentFailure or DeliveryUnknown.
+        Raises TemporaryFailure, PermanentFailure or DeliveryUnknown, or
+        ConnectionFailed when no server could be reached (nothing was delivered).
         """
         ...

@@ -113,7 +113,7 @@ def migrate_1_to_2(layout: StateLayout, keep: Keep | None, now: datetime) -> dic
     events = {doc_id: _v1_event(doc) for doc_id, doc in (old.get("events") or {}).items()}
     atomic_write_bytes(layout.ledger, dumps({"drafts": drafts, "events": events}))
 
-    old_meta = next(iter((old.get("meta") or {}).values()), {})
+    old_meta: dict[str, Any] = next(iter((old.get("meta") or {}).values()), {})
     meta = {
         **{k: v for k, v in old_meta.items() if k != "schema_version"},
         "schema_version": 2,

@@ -257,6 +257,13 @@ class Draft:
     outcome_unknown: bool = False  # cancelled while an attempt was in doubt
     approved_fingerprint: str | None = None
     withdrawn_reason: str | None = None
+    withdrawn_code: str | None = None  # the evidence code of the withdrawal
+    # The rule's draft policy (core/rule.py): the ladder and rank it belongs to, and the
+    # slot it occupies (one open draft per slot).
+    family: str = ""
+    rank: int = 0
+    slot: str = ""
+    needs_edit: bool = False  # the owner must fill something in before approving
     meta: dict[str, Any] = field(default_factory=dict)  # rule-specific data
 
     def changed(self, **values: Any) -> Draft:
@@ -297,6 +304,11 @@ class Draft:
             "outcome_unknown": self.outcome_unknown,
             "approved_fingerprint": self.approved_fingerprint,
             "withdrawn_reason": self.withdrawn_reason,
+            "withdrawn_code": self.withdrawn_code,
+            "family": self.family,
+            "rank": self.rank,
+            "slot": self.slot,
+            "needs_edit": self.needs_edit,
             "meta": self.meta,
         }
 
@@ -339,6 +351,11 @@ class Draft:
             outcome_unknown=bool(doc.get("outcome_unknown")),
             approved_fingerprint=doc.get("approved_fingerprint"),
             withdrawn_reason=doc.get("withdrawn_reason"),
+            withdrawn_code=doc.get("withdrawn_code"),
+            family=doc.get("family") or "",
+            rank=int(doc.get("rank") or 0),
+            slot=doc.get("slot") or "",
+            needs_edit=bool(doc.get("needs_edit")),
             meta={**extra, **(doc.get("meta") or {})},
         )
 

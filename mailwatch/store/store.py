@@ -30,7 +30,7 @@ import logging
 import os
 import secrets
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -271,8 +271,6 @@ class Store:
         self.router = router
         if self._clients.get("router") != router.fingerprint:
             self._rebuild_clients = True
-            if self._clients.get("router") and not self.readonly:
-                self._clients_changed()
 
     def _load_clients(self) -> dict[str, Any]:
         loaded = read_plain(self.layout.clients)
@@ -284,16 +282,7 @@ class Store:
         data.setdefault("clients", {})
         if self.router is not None and data.get("router") != self.router.fingerprint:
             self._rebuild_clients = True
-            if data.get("router") and not self.readonly:
-                self._clients_changed()
         return data
-
-    def _clients_changed(self) -> None:
-        self._notice(
-            "Your clients or their addresses changed. Mail that was not a client's when "
-            "it was read is not in the record: `mailwatch reindex` reads the mailbox "
-            "again and keeps your clients' mail."
-        )
 
     def _load_ledger(self) -> StateFile:
         path = self.layout.ledger
@@ -326,7 +315,7 @@ class Store:
             self._recovered_ledger(ledger, loaded)
         return ledger
 
-    def _load(self, path: Path, shape: dict[str, tuple[str, ...]]) -> Loaded:
+    def _load(self, path: Path, shape: Mapping[str, tuple[str, ...]]) -> Loaded:
         """Read a file, or its backup. A damaged file is set aside only by a process
         that holds the write lock (a reader tries to take it for a moment)."""
         loaded = load_json(path, shape, set_aside=False)
@@ -716,6 +705,33 @@ class Store:
         self._fold_touched()
         return sum(int(n) for n in self._clients["months"].values())
 
+    def update_messages(self, records: Iterable[MessageRecord]) -> int:
+        """Replace stored records by new versions of themselves (same key, same month):
+        a reindex derives their route and facts again. Returns how many changed."""
+        changed = 0
+        with self.batch():
+            by_month: dict[str, dict[str, MessageRecord]] = {}
+            for record in records:
+                by_month.setdefault(record.month, {})[record.key] = record
+            for month, group in sorted(by_month.items()):
+                file = self._month(month)
+                table = file.table("messages")
+                for doc_id, doc in file.docs("messages").items():
+                    newer = group.get(doc["key"])
+                    if newer is None:
+                        continue
+                    new = newer.to_json()
+                    if new != doc:
+                        # Replace the whole document: TinyDB's update merges fields, and
+                        # a record that lost a key (facts now empty) must lose it here too.
+                        table.update(_replacing(new), doc_ids=[int(doc_id)])
+                        changed += 1
+                self._month_records.pop(month, None)  # parsed again when next read
+                self._touched.add(month)
+            if changed:
+                self.mail_generation += 1
+        return changed
+
     def rekey_messages(self, changes: dict[str, dict[str, Any]]) -> None:
         """Give stored messages new identities (after a folder's UIDVALIDITY changed)."""
         if not changes:
@@ -936,6 +952,58 @@ class Store:
         found = [dict(d) for d in docs.values() if client is None or d.get("client") == client]
         return sorted(found, key=lambda d: d["at"])
 
+    # -- the attention list and the ledger's other tables -------------------------------
+
+    def set_attention(
+        self, client: str | None, items: list[dict[str, Any]], source: str = "rules"
+    ) -> bool:
+        """Replace what `source` says needs the owner about `client` (items it no longer
+        raises clear themselves). Writes only when something changed."""
+        table = self.ledger.table("attention")
+        current = [
+            (doc_id, d)
+            for doc_id, d in self.ledger.docs("attention").items()
+            if d.get("client") == client and d.get("source") == source
+        ]
+        if _comparable(d for _, d in current) == _comparable(items):
+            return False
+        with self.batch():
+            if current:
+                table.remove(doc_ids=[int(doc_id) for doc_id, _ in current])
+            if items:
+                table.insert_multiple(
+                    [{**item, "client": client, "source": source} for item in items]
+                )
+        return True
+
+    def attention(self) -> list[dict[str, Any]]:
+        return [dict(d) for d in self.ledger.docs("attention").values()]
+
+    def docs(self, table: str) -> list[dict[str, Any]]:
+        """The documents of one of the ledger's own tables (invoices, digests, notes...)."""
+        return [dict(d) for d in self.ledger.docs(table).values()]
+
+    def put(self, table: str, key: str, doc: dict[str, Any]) -> None:
+        """Insert or replace the document of `table` whose "key" is `key`."""
+        with self.batch():
+            found = [
+                int(doc_id) for doc_id, d in self.ledger.docs(table).items() if d.get("key") == key
+            ]
+            target = self.ledger.table(table)
+            if found:
+                target.remove(doc_ids=found)
+            target.insert({**doc, "key": key})
+
+    def drop(self, table: str, key: str) -> bool:
+        found = [
+            int(doc_id) for doc_id, d in self.ledger.docs(table).items() if d.get("key") == key
+        ]
+        if not found:
+            return False
+        with self.batch():
+            self.ledger.table(table).remove(doc_ids=found)
+        return True
+
     # -- recovery ---------------------------------------------------------------------
 
     def _witness(self) -> dict[str, Any]:
@@ -1059,7 +1127,7 @@ class Store:
                 pass
         return changed
 
-    def _reload(self, file: StateFile, shape: dict[str, tuple[str, ...]]) -> bool:
+    def _reload(self, file: StateFile, shape: Mapping[str, tuple[str, ...]]) -> bool:
         loaded = load_json(file.path, shape, set_aside=not self.readonly and self._lock.held)
         if loaded.data is not None and not loaded.from_backup:
             file.replace_data(loaded.data)
@@ -1171,3 +1239,18 @@ def _bak(path: Path) -> bool:
 
 
 __all__ = ["KEEP_DAYS", "SCHEMA_VERSION", "ClientStats", "Router", "Store"]
+
+
+def _comparable(items: Iterable[dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    return sorted(
+        (str(i.get("key")), str(i.get("kind")), str(i.get("since")), str(i.get("text")))
+        for i in items
+    )
+
+
+def _replacing(new: dict[str, Any]) -> Any:
+    def replace_doc(doc: dict[str, Any]) -> None:
+        doc.clear()
+        doc.update(new)
+
+    return replace_doc

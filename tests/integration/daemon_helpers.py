@@ -77,13 +77,19 @@ class DaemonProcess:
         log: Path,
         *args: str,
         env: dict[str, str] | None = None,
+        inject: str = "",
     ) -> None:
+        """`inject`: Python run in the daemon's process before mailwatch starts, to plant
+        a fault (patch a function to raise); empty for the real, untouched program."""
         self.config = config
         self.account = account
         self.log_path = log
         self._log = open(log, "ab")  # noqa: SIM115 - kept open for the process's life
+        program = ["-m", "mailwatch"]
+        if inject:
+            program = ["-c", f"{inject}\nfrom mailwatch.cli.main import main\nmain()"]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "mailwatch", "--config", str(config), *args, "run"],
+            [sys.executable, *program, "--config", str(config), *args, "run"],
             env=cli_env(account, **(env or {})),
             stdout=self._log,
             stderr=subprocess.STDOUT,

@@ -26,9 +26,15 @@ def test_demo_runs_end_to_end(server: str, tmp_path, dovecot_required) -> None:
     assert result.returncode == 0, result.stderr
     out = result.stdout
     assert ("Dovecot" if server == "dovecot" else "pymap") in out
-    assert "2 new drafts waiting for your approval" in out
+    assert "5 new drafts waiting for your approval" in out
+    assert "Holding reply to Northfield Gym" in out
+    # One overdue invoice with its reminder, one paid; a confirmation in writing.
+    assert "Payment reminder 1 to Acme Bakery: Re: Invoice INV-2026-011" in out
+    assert "F-2026-10, 750.00 EUR" in out and ": paid, paid" in out
+    assert "Scope note to Acme Bakery: Re: TikTok?" in out
+    assert "$150.00 per month" in out
     assert "Pause notice to Bistro Lune" in out
-    assert re.search(r"Sent #\w+ to jane@acme.test", out)  # draft ids are random
+    assert re.search(r"Sent #\w+ to jane@acme.test", out)
     assert "In-Reply-To: <dec-calendar@studio.test>" in out
     assert "0 new drafts, 0 withdrawn" in out
     # The kept folder still answers read-only commands.

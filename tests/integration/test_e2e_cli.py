@@ -155,6 +155,8 @@ def test_check_config_reports_every_problem_and_exits_2(tmp_path: Path, imap_acc
     init = cli(tmp_path / "unused.toml", imap_account, "init", str(tmp_path / "mw"))
     assert init.returncode == 0, init.stderr
     config = tmp_path / "mw" / "config.toml"
+    clients = tmp_path / "mw" / "clients"
+    (clients / "acme.toml").write_bytes((clients / "example.toml.sample").read_bytes())
     text = config.read_text().replace('timezone = "Europe/Paris"', 'timezone = "Europe/Pariss"')
     text = text.replace('security = "ssl"', 'security = "none"', 1)
     config.write_text(text)

@@ -9,6 +9,8 @@ the fake is wrong (Dovecot is the reference) and gets fixed in mailwatch/imap/me
 
 from __future__ import annotations
 
+import email
+import email.policy
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
@@ -305,3 +307,106 @@ def test_new_mail_date_is_reported_in_utc(backend: Backend) -> None:
     [item] = backend.mailbox.fetch_headers("INBOX", [1])
     assert item.internaldate == datetime(2026, 1, 1, 23, 30, tzinfo=UTC)
     assert item.internaldate is not None and item.internaldate.utcoffset() == timedelta(0)
+
+
+def test_fetch_attachments_names_the_files_not_their_bytes(backend: Backend) -> None:
+    from mailwatch.lab.messages import make_email
+
+    when = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    common = {
+        "sender": ("Sam Rivera", "sam@studio.test"),
+        "to": [("Jane Doe", "jane@acme.test")],
+        "body": "Please find the invoice attached.",
+        "date": when,
+    }
+    backend.deliver(
+        "INBOX",
+        make_email(
+            subject="Invoice INV-2026-031",
+            message_id="<inv1@studio.test>",
+            attachments=[("invoice_0042.pdf", "application/pdf", b"%PDF-1.4 " * 50)],
+            **common,
+        ),
+    )
+    backend.deliver(
+        "INBOX",
+        make_email(
+            subject="Facture",
+            message_id="<inv2@studio.test>",
+            html="<p>Voici la facture.</p>",
+            attachments=[
+                ("Facture n°12 – décembre.pdf", "application/pdf", b"%PDF" * 10),
+                ("logo.png", "image/png", b"\x89PNG" * 10),
+            ],
+            **common,
+        ),
+    )
+    backend.deliver("INBOX", message(3))
+    uids = backend.mailbox.uids_after("INBOX", 0)
+    found = backend.mailbox.fetch_attachments("INBOX", [*uids, uids[-1] + 5])
+    assert set(found) == set(uids)
+    first, second, plain = (found[uid] for uid in uids)
+    assert [(a.name, a.content_type) for a in first] == [("invoice_0042.pdf", "application/pdf")]
+    assert first[0].size > 0
+    assert [(a.name, a.content_type) for a in second] == [
+        ("Facture n°12 – décembre.pdf", "application/pdf"),
+        ("logo.png", "image/png"),
+    ]
+    assert plain == ()
+    assert backend.mailbox.fetch_attachments("INBOX", []) == {}
+
+
+def test_fetch_attachments_inside_a_forwarded_message(backend: Backend) -> None:
+    from email.message import EmailMessage
+
+    from mailwatch.lab.messages import make_email
+
+    inner = make_email(
+        sender=("Sam Rivera", "sam@studio.test"),
+        to=[("Jane Doe", "jane@acme.test")],
+        subject="Invoice INV-7",
+        body="Attached.",
+        date=datetime(2026, 11, 2, 9, tzinfo=UTC),
+        message_id="<inner@studio.test>",
+        attachments=[("INV-7.pdf", "application/pdf", b"%PDF" * 20)],
+    )
+    outer = EmailMessage()
+    outer["From"] = "jane@acme.test"
+    outer["To"] = "accounts@acme.test"
+    outer["Subject"] = "Fwd: Invoice INV-7"
+    outer["Message-ID"] = "<fwd@acme.test>"
+    outer.set_content("Can you pay this one?")
+    outer.add_attachment(
+        email.message_from_bytes(inner, policy=email.policy.default), filename="forwarded.eml"
+    )
+    backend.deliver("INBOX", outer.as_bytes().replace(b"\n", b"\r\n"))
+    [uid] = backend.mailbox.uids_after("INBOX", 0)
+    names = {a.name for a in backend.mailbox.fetch_attachments("INBOX", [uid])[uid]}
+    assert "INV-7.pdf" in names
+
+
+def test_search_addresses_finds_from_to_and_cc_by_address_or_domain(backend: Backend) -> None:
+    from mailwatch.lab.messages import make_email
+
+    def mail(n: int, sender, to, cc=()):
+        return make_email(
+            sender=sender,
+            to=to,
+            cc=cc,
+            subject=f"m{n}",
+            body="x",
+            date=datetime(2026, 11, 2, 9, tzinfo=UTC),
+            message_id=f"<s{n}@contract.test>",
+        )
+
+    sam, lea, bob = ("Sam", "sam@studio.test"), ("Léa", "lea@newco.test"), ("Bob", "bob@x.test")
+    when = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    backend.deliver("INBOX", mail(1, lea, [sam]), when)
+    backend.deliver("INBOX", mail(2, sam, [bob], cc=[("Tom", "tom@newco.test")]), when)
+    backend.deliver("INBOX", mail(3, bob, [sam]), when)
+    backend.deliver("INBOX", mail(4, lea, [sam]), datetime(2026, 9, 1, tzinfo=UTC))
+    uids = backend.mailbox.uids_after("INBOX", 0)
+    since = datetime(2026, 10, 1, tzinfo=UTC)
+    assert backend.mailbox.search_addresses("INBOX", ["lea@newco.test"], since) == [uids[0]]
+    assert backend.mailbox.search_addresses("INBOX", ["@newco.test"], since) == uids[:2]
+    assert backend.mailbox.search_addresses("INBOX", [], since) == []

@@ -11,6 +11,7 @@ from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.context import ClientContext
 from mailwatch.core.model import DraftView, Message
 from mailwatch.core.threads import build_threads
+from mailwatch.rules.chase import legacy_policy
 
 _counter = itertools.count(1)
 
@@ -34,6 +35,8 @@ def msg(
     not_contact: str | None = None,
     from_name: str = "Jane Doe",
     join_id: str | None = None,
+    facts: dict[str, Any] | None = None,
+    counterparts: tuple[str, ...] = ("jane@acme.test",),
 ) -> Message:
     n = next(_counter)
     refs: tuple[str, ...] = ()
@@ -55,10 +58,11 @@ def msg(
         date=when,
         direction=direction,  # type: ignore[arg-type]
         client=client,
-        counterparts=("jane@acme.test",),
+        counterparts=counterparts,
         from_name=from_name if direction == "in" else "Sam Rivera",
         not_contact=not_contact,
         asks=asks,
+        facts=facts or {},
     )
 
 
@@ -75,6 +79,7 @@ def ctx(
     drafts: tuple[DraftView, ...] = (),
     rules: dict[str, Any] | None = None,
     cal: BusinessCalendar | None = None,
+    **extra: Any,
 ) -> ClientContext:
     return ClientContext(
         client_id="acme",
@@ -83,11 +88,12 @@ def ctx(
         timezone="America/New_York",
         primary_email="jane@acme.test",
         rules=Rules(**(rules or {})),
-        contract=Contract(),
+        contract=extra.pop("contract", Contract()),
         calendar=cal or calendar(),
         threads=tuple(build_threads(messages)),
         drafts=drafts,
         now=now,
+        **extra,
     )
 
 
@@ -98,6 +104,9 @@ def draft(
     status: str = "pending",
     **kw: Any,
 ) -> DraftView:
+    family, rank = legacy_policy(kind, step) or ("", 0)
+    kw.setdefault("family", family)
+    kw.setdefault("rank", rank)
     return DraftView(
         id=str(next(_counter)),
         client="acme",

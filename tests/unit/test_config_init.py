@@ -16,7 +16,7 @@ def test_init_writes_the_three_things(tmp_path: Path) -> None:
     written = init_directory(target)
     assert written == [
         target / "config.toml",
-        target / "clients" / "example.toml",
+        target / "clients" / "example.toml.sample",
         target / "state",
     ]
     assert (target / "state").is_dir() and not any((target / "state").iterdir())
@@ -25,6 +25,11 @@ def test_init_writes_the_three_things(tmp_path: Path) -> None:
 
 def test_init_then_load_round_trip(tmp_path: Path) -> None:
     init_directory(tmp_path)
+    assert load_settings(tmp_path / "config.toml").clients == {}  # the sample is not a client
+    # As the README says: copy the sample to a file of your own.
+    (tmp_path / "clients" / "example.toml").write_bytes(
+        (tmp_path / "clients" / "example.toml.sample").read_bytes()
+    )
     settings = load_settings(tmp_path / "config.toml")
     assert list(settings.clients) == ["example"]
     assert settings.clients["example"].name == "Acme Bakery"
@@ -45,7 +50,7 @@ def test_init_refuses_to_overwrite(tmp_path: Path) -> None:
 
 def test_refusal_writes_nothing(tmp_path: Path) -> None:
     (tmp_path / "clients").mkdir()
-    (tmp_path / "clients" / "example.toml").write_text("mine")
+    (tmp_path / "clients" / "example.toml.sample").write_text("mine")
     with pytest.raises(UsageError):
         init_directory(tmp_path)
     assert not (tmp_path / "config.toml").exists()
@@ -67,6 +72,9 @@ def test_init_into_a_file_is_refused(tmp_path: Path) -> None:
 
 def test_summary_describes_the_configuration(tmp_path: Path) -> None:
     init_directory(tmp_path)
+    (tmp_path / "clients" / "example.toml").write_bytes(
+        (tmp_path / "clients" / "example.toml.sample").read_bytes()
+    )
     (tmp_path / "clients" / "bistro.toml").write_text(
         'name = "Bistro"\nemails = ["c@bistro.test"]\nlanguage = "fr"\n'
     )
@@ -93,6 +101,13 @@ def test_summary_describes_the_configuration(tmp_path: Path) -> None:
 
 def test_summary_notes_an_empty_clients_folder(tmp_path: Path) -> None:
     init_directory(tmp_path)
-    (tmp_path / "clients" / "example.toml").unlink()
     text = summary(load_settings(tmp_path / "config.toml"))
-    assert "none yet" in text
+    assert "none yet" in text and "copy example.toml.sample to acme.toml" in text
+
+
+def test_copying_the_sample_as_the_readme_says_makes_one_valid_client(tmp_path: Path) -> None:
+    """README: cp clients/example.toml.sample clients/acme.toml. No duplicate address."""
+    init_directory(tmp_path)
+    clients = tmp_path / "clients"
+    (clients / "acme.toml").write_bytes((clients / "example.toml.sample").read_bytes())
+    assert list(load_settings(tmp_path / "config.toml").clients) == ["acme"]

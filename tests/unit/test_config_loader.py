@@ -333,7 +333,7 @@ def test_invalid_config_still_checks_clients_against_the_owner(tmp_path: Path) -
     config = OWNER + "[rules]\nlookback_days = 0\n"
     path = write(tmp_path, config, {"self.toml": 'name = "S"\nemails = ["SAM@studio.test"]\n'})
     problems = problems_of(path)
-    assert "at least 1" in find(problems, "config.toml", "rules.lookback_days").what
+    assert "between 1 and 3650" in find(problems, "config.toml", "rules.lookback_days").what
     assert "your own address" in find(problems, "self.toml", "emails").what
 
 
@@ -366,7 +366,7 @@ def test_load_client_reports_all_problems_of_the_file(tmp_path: Path) -> None:
         load_client(path)
     keys = [p.key for p in caught.value.problems]
     assert keys == ["addons.extra_post", "contract.due_day", "contract.late_fee_percent"]
-    assert caught.value.problems[1].what == "must be at most 28, not 31"
+    assert caught.value.problems[1].what == "must be between 1 and 28, not 31"
 
 
 def test_common_slips_get_a_concrete_fix(tmp_path: Path) -> None:
@@ -379,4 +379,4 @@ def test_common_slips_get_a_concrete_fix(tmp_path: Path) -> None:
     hours = find(problems, "config.toml", "owner.work_hours (item 1)")
     assert (hours.what, hours.fix) == ("must be text", 'put it in double quotes: "09:00"')
     timeout = find(problems, "config.toml", "imap.timeout_seconds")
-    assert timeout.what == "must be more than 0, not 0"
+    assert timeout.what == "must be more than 0 and at most 600, not 0"

@@ -58,3 +58,29 @@ def test_send_window_in_client_time_zone():
     assert not cal.in_window(at(2, 13, 59), "America/New_York", window)
     assert not cal.in_window(at(7, 15), "America/New_York", window)  # Saturday
     assert cal.next_window_opening(at(7, 15), "America/New_York", window) == at(9, 14)
+
+
+def test_the_reply_promise_skips_weekends_and_holidays():
+    from datetime import UTC, datetime, time
+
+    from mailwatch.core.calendar import BusinessCalendar
+
+    cal = BusinessCalendar.for_country(
+        "Europe/Paris", ["mon", "tue", "wed", "thu", "fri"], (time(9), time(18)), "FR"
+    )
+
+    def paris(day: int, hour: int, month: int = 11) -> datetime:
+        from zoneinfo import ZoneInfo
+
+        return datetime(2026, month, day, hour, tzinfo=ZoneInfo("Europe/Paris"))
+
+    # Friday 17:00 -> Monday 17:00 (the playbook's example).
+    assert cal.add_promise_hours(paris(20, 17), 24) == paris(23, 17).astimezone(UTC)
+    # Tuesday 09:00 -> Wednesday 09:00.
+    assert cal.add_promise_hours(paris(24, 9), 24) == paris(25, 9).astimezone(UTC)
+    # Saturday: nothing counts before Monday 00:00.
+    assert cal.add_promise_hours(paris(21, 10), 24) == paris(24, 0).astimezone(UTC)
+    # Tuesday 10 November 10:00: Wednesday 11 November is a French holiday.
+    assert cal.add_promise_hours(paris(10, 10), 24) == paris(12, 10).astimezone(UTC)
+    # 48 hours from Thursday 12:00: 12 h on Thursday, 24 on Friday, 12 on Monday.
+    assert cal.add_promise_hours(paris(19, 12), 48) == paris(23, 12).astimezone(UTC)

@@ -1,14 +1,19 @@
 from mailwatch.core.attribution import Directory
 from mailwatch.core.planner import client_status
 from mailwatch.core.threads import build_threads, reply_subject
+from mailwatch.rules import RULES
 from tests.unit.factories import at, calendar, ctx, msg
+
+
+def client_status_(context, last_in, last_out):
+    return client_status(context, RULES, last_in, last_out)
 
 
 def test_waiting_on_owner_when_the_client_has_the_last_word():
     ask = msg(at(2, 9), asks=True)
     reply = msg(at(3, 9), "in", reply_to=ask)
     again = msg(at(3, 10), "in", reply_to=reply)
-    status = client_status(ctx([ask, reply, again], at(4, 9)), reply.date, ask.date)
+    status = client_status_(ctx([ask, reply, again], at(4, 9)), reply.date, ask.date)
     assert status.waiting_on == "owner"
     assert status.waiting_since == reply.date  # the first unanswered message
 
@@ -20,7 +25,7 @@ def test_response_time_medians_in_business_hours():
     a = msg(at(2, 12), asks=True, reply_to=q)
     # They answer Wednesday 12:00 UTC: 5 h Monday (to 18:00 Paris) + 9 h Tuesday + 4 h = 18 h.
     b = msg(at(4, 12), "in", reply_to=a)
-    status = client_status(ctx([q, a, b], at(5, 9), cal=cal), b.date, a.date)
+    status = client_status_(ctx([q, a, b], at(5, 9), cal=cal), b.date, a.date)
     assert status.owner_response_hours_median == 3.0
     assert status.client_response_hours_median == 18.0
 

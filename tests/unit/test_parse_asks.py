@@ -94,8 +94,10 @@ def test_accents_do_not_matter():
 
 
 def test_extra_phrases_from_config_extend_the_lists():
-    assert not asks_something("Send over the files.")
-    assert asks_something("Send over the files.", ["send over"])
+    # "Send over the files." is an imperative the detector now reads as a request; an
+    # owner's own idiom is what the config phrases are for.
+    assert not asks_something("Over to you for the texts.")
+    assert asks_something("Over to you for the texts.", ["over to you"])
     assert asks_something("Envoyez-moi le lien.", ("envoyez-moi",))
 
 

@@ -92,7 +92,7 @@ def test_every_draft_event_cursor_and_quarantined_message_survives(v1_state: Set
                 assert old["key"] not in records
                 continue
             new = records[old["key"]].to_json()
-            assert new.pop("route") in ("acme", "bistro")
+            assert new.pop("route") in ("client", "automatic")
             assert new == old
         assert store.message_count() == len(V1["messages"]) - 2
     state_dir = v1_state.state_dir
