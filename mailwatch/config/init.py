@@ -85,6 +85,8 @@ def summary(settings: Settings) -> str:
         *_owner_lines(settings),
         *_client_lines(settings),
         *_rules_lines(settings),
+        *_billing_lines(settings),
+        _digest_line(settings),
         _row("State", str(settings.state_dir)),
         _row("IMAP", _server_text(settings.config.imap, "imap")),
         _row("SMTP", _server_text(settings.config.smtp, "smtp")),
@@ -168,6 +170,39 @@ def _rules_lines(settings: Settings) -> list[str]:
     return lines
 
 
+def _billing_lines(settings: Settings) -> list[str]:
+    billing = settings.config.billing
+    lines = [
+        _row(
+            "Billing",
+            f"reminds you to invoice {billing.invoice_lead_days} days before due; "
+            f"payment reminders at most every {billing.reminder_every_days} days, "
+            f"a final notice after {billing.final_after_reminders}",
+        ),
+        _row(
+            "",
+            f'work pauses after {billing.pause_after_days} days overdue; "I have paid" '
+            f"holds reminders {billing.hold_days} working days",
+        ),
+    ]
+    for client_id, client in sorted(settings.clients.items()):
+        override = client.billing.model_dump(exclude_none=True)
+        if override:
+            changes = ", ".join(f"{key} = {_toml(value)}" for key, value in override.items())
+            lines.append(_row("", f"{client_id} overrides: {changes}"))
+    return lines
+
+
+def _digest_line(settings: Settings) -> str:
+    digest = settings.config.digest
+    to = digest.to or settings.owner.email
+    return _row(
+        "Digest",
+        f"to {to} at {', '.join(digest.times)} on working days; approval codes work "
+        f"{digest.code_hours:g} hours",
+    )
+
+
 def _toml(value: object) -> str:
     if isinstance(value, str):
         return f'"{value}"'
@@ -185,6 +220,8 @@ def _server_text(server: Imap | Smtp | None, section: str) -> str:
     text = f"{server.host}:{server.port}, security {server.security}"
     if not server.username:
         text += ", no login"
+    elif server.auth == "oauth2":
+        text += f", user {server.username}, signs in with OAuth 2.0 (mailwatch login)"
     elif server.password_env:
         text += f", user {server.username}, password from ${server.password_env}"
     else:

@@ -408,7 +408,7 @@ class Digest(_Strict):
     to: str = ""  # "" = your own address ([owner] email)
     times: list[str] = ["08:30"]  # your time zone, on your working days
     code_hours: float = Field(default=72, gt=0, le=24 * 30)  # how long a code works
-    all_quiet: bool = True  # a short "all quiet" on the first working day of the week
+    all_quiet: StrictBool = True  # a short "all quiet" on the first working day of the week
 
     @field_validator("times")
     @classmethod

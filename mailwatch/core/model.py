@@ -83,6 +83,11 @@ class Evidence:
     message_id: str | None = None
     message_date: datetime | None = None
 
+    @classmethod
+    def about(cls, reason: str, message: Message, facts: Mapping[str, Any]) -> Evidence:
+        """Evidence that points at one message (its key, id and date)."""
+        return cls(reason, facts, message.key, message.join_id, message.date)
+
 
 @dataclass(frozen=True, slots=True)
 class CreateDraft:

@@ -8,8 +8,9 @@ reply headers (some clients and phones drop them).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from mailwatch.core.model import Message
 
@@ -47,6 +48,22 @@ class Thread:
     @property
     def contact(self) -> tuple[Message, ...]:
         return tuple(m for m in self.messages if m.is_contact)
+
+    def find(self, join_id: str) -> Message | None:
+        return next((m for m in self.messages if m.join_id == join_id), None)
+
+    def owner_answer(
+        self, message: Message, now: datetime, ignore: Collection[str] = ()
+    ) -> Message | None:
+        """The owner's first reply to the client after `message`, if any.
+
+        `ignore` names our own messages that do not count as an answer (a holding reply
+        promises one; it is not one).
+        """
+        for m in self.contact:
+            if m.direction == "out" and message.date < m.date <= now and m.join_id not in ignore:
+                return m
+        return None
 
     def ids(self) -> frozenset[str]:
         ids: set[str] = set()

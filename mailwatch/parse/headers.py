@@ -86,6 +86,9 @@ class ParsedHeaders:
 # (§4.5) allows whitespace before the colon, which we accept and strip.
 _FIELD = re.compile(r"^([!-9;-~]+)[ \t]*:([^\n]*(?:\n[ \t][^\n]*)*)", re.MULTILINE)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Terminal escape sequences (ECMA-48 CSI such as colours, and OSC such as hyperlinks):
+# removing only the ESC byte would leave "[31m" debris in a subject.
+_ESCAPE_SEQUENCE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?")
 
 
 def _decode_block(raw: bytes, defects: list[str]) -> tuple[str, bool]:
@@ -156,7 +159,7 @@ def _clip(text: str) -> str:
 def _clean_text(value: str) -> str:
     """Controls removed, runs of whitespace folded to one space."""
     if _CONTROL.search(value):
-        value = _CONTROL.sub("", value)
+        value = _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", value))
     return " ".join(value.split())
 
 
@@ -231,7 +234,11 @@ _BARE_ADDR = re.compile(rf"<?({_ATOM_ADDR})>?")
 # No two adjacent quantifiers over the same characters: linear on any input.
 _NAMED_ADDR = re.compile(rf"(?:\"([^\"\\]*)\"[ \t]*|([^\"<>,;:@()\\]*))<({_ATOM_ADDR})>")
 _LIST_ITEM = re.compile(r'(?:"[^"\\]*"|[^,"])+')
-_ADDR_SPEC = re.compile(r"[^@\s]+@[^@\s]+")
+# Loose on purpose (real mail has odd local parts), but never the delimiters of the
+# address syntax itself: "<<<((jane@acme.test" is debris around an address, not one.
+_ADDR_SPEC = re.compile(
+    r'(?:"[^"\r\n]*"|[^@\s<>()\[\],;:"]+)@(?:[^@\s<>()\[\],;:"]+|\[[^\[\]\s]*\])'
+)
 _LOOSE_ADDR = re.compile(r"[^\s<>\"(),;:@]+@[^\s<>\"(),;:@.]+(?:\.[^\s<>\"(),;:@.]+)+")
 _LOOSE_SCAN_CHARS = 1000  # the loose search is quadratic in the worst case: bound it
 _LOCAL_ONLY = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+")
@@ -292,9 +299,9 @@ def _balanced(value: str) -> bool:
 def _addresses(value: str, defects: list[str], what: str) -> list[tuple[str, str]]:
     """(display name, lower-cased addr-spec) pairs; unreadable entries noted and skipped."""
     single = _fast_one(value.strip())
-    if single is not None:
+    if single is not None and not _CONTROL.search(single[1]):
         return [(single[0], single[1].lower())]
-    pairs = _fast_addresses(value)
+    pairs = [single] if single is not None else _fast_addresses(value)
     if pairs is None:
         if not _balanced(value):
             defects.append(f"{what} has unbalanced quotes or parentheses: {_clip(value)!r}")
@@ -307,7 +314,12 @@ def _addresses(value: str, defects: list[str], what: str) -> list[tuple[str, str
     for name, addr in pairs:
         if not addr:
             continue
-        if not _ADDR_SPEC.fullmatch(addr) or _CONTROL.search(addr):
+        if _CONTROL.search(addr):
+            # NULs and other controls are debris (a broken mailer), not part of the
+            # address; what remains must still be an address on its own.
+            defects.append(f"{what}: control characters removed from {_clip(addr)!r}")
+            addr = _CONTROL.sub("", addr)
+        if not _ADDR_SPEC.fullmatch(addr):
             defects.append(f"{what}: skipped unreadable address {_clip(addr)!r}")
             continue
         out.append((name, addr.lower()))
@@ -363,7 +375,7 @@ def _from_local_only(value: str, defects: list[str]) -> tuple[str, str]:
     found = _LOOSE_ADDR.findall(value[:_LOOSE_SCAN_CHARS])
     if len(found) == 1:
         defects.append(f"from address recovered from a malformed header: {_clip(value)!r}")
-        name = _clean_text(value.replace(found[0], "").strip(" <>\"'"))
+        name = _clean_text(value.replace(found[0], "").strip(" <>\"'()"))
         return found[0].lower(), _clean_text(decode_words(name, defects, "from name"))
     if not value.strip():
         raise ParseError("the From header cannot be read: it is empty")

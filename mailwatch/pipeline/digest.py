@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets as random
 from collections.abc import Iterable, Mapping
@@ -329,13 +330,17 @@ def _process_one(app: App, record: MessageRecord, text: str, reply_key: str) -> 
                     draft = app.store.draft(verdict_code.issued.draft_id)
                 except MailwatchError:
                     draft = None
-            verdict = judge(
+            # Everything about the command's envelope is fixed; only the draft may move.
+            judge_command = functools.partial(
+                judge,
                 command,
                 from_owner=from_owner,
                 found_in_sent=found_in_sent,
                 replies_to_digest=replies_to_digest,
                 via_subject=via_subject,
                 code=verdict_code,
+            )
+            verdict = judge_command(
                 draft_status=draft.status if draft else None,
                 draft_version=draft.version if draft else None,
                 needs_edit=draft.needs_edit if draft else False,
@@ -349,16 +354,7 @@ def _process_one(app: App, record: MessageRecord, text: str, reply_key: str) -> 
                 try:
                     draft = _apply(app, command, draft, verdict.version or draft.version, now)
                 except MailwatchError as exc:  # the draft moved meanwhile: say so
-                    verdict = judge(
-                        command,
-                        from_owner=from_owner,
-                        found_in_sent=found_in_sent,
-                        replies_to_digest=replies_to_digest,
-                        via_subject=via_subject,
-                        code=verdict_code,
-                        draft_status=None,
-                        draft_version=None,
-                    )
+                    verdict = judge_command(draft_status=None, draft_version=None)
                     log.warning("command %s not applied: %s", command.verb, exc)
                 else:
                     used.add(command.code)

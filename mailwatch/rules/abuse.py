@@ -63,12 +63,8 @@ class AbusiveMail:
         if not found:
             return None
         latest = found[-1]
-        return Evidence(
-            "held_for_abuse",
-            {"client_name": ctx.name, "date": latest.date},
-            latest.key,
-            latest.join_id,
-            latest.date,
+        return Evidence.about(
+            "held_for_abuse", latest, {"client_name": ctx.name, "date": latest.date}
         )
 
     def next_change(self, ctx: ClientContext) -> datetime | None:

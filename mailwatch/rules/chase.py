@@ -40,12 +40,8 @@ def client_answered(ctx: ClientContext, draft: DraftView) -> Evidence | None:
     reply = replied_after(thread, anchor.date, ctx.now)
     if reply is None:
         return None
-    return Evidence(
-        "client_replied",
-        {"client_name": ctx.name, "subject": reply.subject},
-        reply.key,
-        reply.join_id,
-        reply.date,
+    return Evidence.about(
+        "client_replied", reply, {"client_name": ctx.name, "subject": reply.subject}
     )
 
 

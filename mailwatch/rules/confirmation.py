@@ -60,13 +60,6 @@ def requests(message: Message) -> list[Request]:
     return sorted(found, key=lambda r: _ORDER.get(r.kind, 9))
 
 
-def _answered_after(thread: Thread, message: Message, now: datetime) -> Message | None:
-    for m in thread.contact:
-        if m.direction == "out" and message.date < m.date <= now:
-            return m
-    return None
-
-
 def revision_round(ctx: ClientContext, message: Message) -> int:
     """Which revision round of its calendar month this message's request is."""
     local = ctx.calendar.local(message.date)
@@ -106,7 +99,7 @@ class Confirmation:
                 if message.direction != "in" or message.date > ctx.now:
                     continue
                 found = requests(message)
-                if found and _answered_after(thread, message, ctx.now) is None:
+                if found and thread.owner_answer(message, ctx.now) is None:
                     yield thread, message, found[0]
 
     def propose(self, ctx: ClientContext) -> Iterator[Proposal]:
@@ -176,15 +169,9 @@ class Confirmation:
         for thread in ctx.threads:
             for message in thread.messages:
                 if message.join_id == message_id:
-                    answer = _answered_after(thread, message, ctx.now)
+                    answer = thread.owner_answer(message, ctx.now)
                     if answer is not None and answer.join_id != draft.message_id:
-                        return Evidence(
-                            "owner_answered",
-                            {"date": answer.date},
-                            answer.key,
-                            answer.join_id,
-                            answer.date,
-                        )
+                        return Evidence.about("owner_answered", answer, {"date": answer.date})
                     return None
         return None
 

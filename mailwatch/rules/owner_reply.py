@@ -143,27 +143,19 @@ class OwnerReply:
 
     def recheck(self, ctx: ClientContext, draft: DraftView) -> Evidence | None:
         """Withdrawn once the owner has answered in the conversation."""
-        holding = {*_holding_replies(ctx), draft.message_id}
+        holding = {*_holding_replies(ctx)}
+        if draft.message_id:
+            holding.add(draft.message_id)
         for thread in ctx.threads:
             ids = thread.ids()
             if draft.anchor not in ids:
                 continue
-            target = next((m for m in thread.messages if m.join_id == draft.anchor), None)
+            target = thread.find(draft.anchor)
             if target is None:
                 return None
-            for message in thread.contact:
-                if (
-                    message.direction == "out"
-                    and target.date < message.date <= ctx.now
-                    and message.join_id not in holding
-                ):
-                    return Evidence(
-                        "owner_answered",
-                        {"date": message.date},
-                        message.key,
-                        message.join_id,
-                        message.date,
-                    )
+            answer = thread.owner_answer(target, ctx.now, ignore=holding)
+            if answer is not None:
+                return Evidence.about("owner_answered", answer, {"date": answer.date})
         return None
 
     def status(self, ctx: ClientContext) -> Mapping[str, Any]:

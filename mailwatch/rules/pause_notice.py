@@ -114,12 +114,10 @@ class PauseNotice:
         elsewhere = chase.client_wrote_since(ctx, ours[-1].date)
         if elsewhere is None:
             return None
-        return Evidence(
+        return Evidence.about(
             "client_wrote_elsewhere",
+            elsewhere,
             {"client_name": ctx.name, "subject": elsewhere.subject},
-            elsewhere.key,
-            elsewhere.join_id,
-            elsewhere.date,
         )
 
     def status(self, ctx: ClientContext) -> Mapping[str, Any]:

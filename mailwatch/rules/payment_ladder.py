@@ -195,12 +195,8 @@ class PaymentLadder:
             claim = billing.payment_claim(ctx, billing.start_of(ctx, late[0].due_on))
             if claim is not None and ctx.now < claim[1]:
                 message = claim[0]
-                return Evidence(
-                    "payment_claimed_hold",
-                    {"client_name": ctx.name, "until": claim[1]},
-                    message.key,
-                    message.join_id,
-                    message.date,
+                return Evidence.about(
+                    "payment_claimed_hold", message, {"client_name": ctx.name, "until": claim[1]}
                 )
         by_number = {i.number: i for i in ctx.invoices}
         changed = [n for n in named if n in by_number and not by_number[n].is_open]

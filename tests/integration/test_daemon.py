@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from mailwatch.lab.messages import make_email
 from mailwatch.store import Store
 from tests.integration.daemon_helpers import (
     DaemonProcess,
@@ -18,7 +23,7 @@ from tests.integration.daemon_helpers import (
     old_question,
     write_daemon_workspace,
 )
-from tests.integration.workspace import cli, cli_env
+from tests.integration.workspace import SAM, cli, cli_env
 
 
 def message_count(config: Path) -> int:
@@ -202,3 +207,58 @@ def test_json_log_lines(daemon) -> None:
     records = [json.loads(line) for line in lines]
     assert {"at", "level", "logger", "message"} <= set(records[0])
     assert any(r["logger"] == "mailwatch.daemon" for r in records)
+
+
+def _digest_minute() -> str:
+    """A `[digest] times` entry at least 20 s from now, in the owner's zone (Paris)."""
+    now = datetime.now(ZoneInfo("Europe/Paris"))
+    at = (now + timedelta(seconds=80)).replace(second=0, microsecond=0)
+    if (at - now).total_seconds() < 20:
+        at += timedelta(minutes=1)
+    return at.strftime("%H:%M")
+
+
+def test_the_daemon_mails_the_digest_on_time_and_a_reply_approves(
+    daemon, dovecot, imap_account, make_mta, tmp_path
+) -> None:
+    """The whole loop in the running service, on the real clock: the cron job mails the
+    digest at [digest] times; the owner answers from their mail client; the approved draft
+    goes to the client, once."""
+    mta = make_mta()
+    at = _digest_minute()
+    config = write_daemon_workspace(
+        tmp_path / "mw", imap_account, mta.port, extra=f'[digest]\ntimes = ["{at}"]'
+    )
+    dovecot.append_many(imap_account, "Sent", [old_question(7)])
+    d = daemon(config)
+    d.wait_started()
+
+    def digests() -> list:
+        return [x for x in mta.deliveries if x.rcpt_tos == ["sam@studio.test"]]
+
+    d.wait_for(lambda: digests(), timeout=150, what=f"the digest at {at}")
+    mail = message_from_bytes(digests()[0].data, policy=policy.default)
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    [code] = re.findall(r"Code: (\S+)", text)
+    reply = make_email(
+        sender=SAM,
+        to=[SAM],
+        subject="Re: " + str(mail["Subject"]),
+        body=f"approve {code}",
+        date=datetime.now(UTC).replace(microsecond=0),
+        message_id="<approve-by-mail@studio.test>",
+        reply_to_message=mail["Message-ID"],
+        references=[mail["Message-ID"]],
+    )
+    dovecot.append_many(imap_account, "INBOX", [(reply, datetime.now(UTC))])
+
+    def to_jane() -> list:
+        return [x for x in mta.deliveries if "jane@acme.test" in x.rcpt_tos]
+
+    d.wait_for(lambda: to_jane(), timeout=30, what="the approved draft")
+    d.wait_for(lambda: len(digests()) >= 2, timeout=30, what="the confirmation")
+    time.sleep(3)  # a few more cycles: nothing goes out twice
+    assert len(to_jane()) == 1
+    assert "Question 7" in str(message_from_bytes(to_jane()[0].data)["Subject"])
+    assert d.stop() == 0
+    assert "digest sent" in d.log()

@@ -77,6 +77,7 @@ def test_summary_describes_the_configuration(tmp_path: Path) -> None:
     )
     (tmp_path / "clients" / "bistro.toml").write_text(
         'name = "Bistro"\nemails = ["c@bistro.test"]\nlanguage = "fr"\n'
+        "[billing]\npause_after_days = 21\n"
     )
     text = summary(load_settings(tmp_path / "config.toml"))
     print(text)
@@ -95,6 +96,11 @@ def test_summary_describes_the_configuration(tmp_path: Path) -> None:
         "imap.example.com:993, security ssl",
         "smtp.example.com:465, security ssl",
         "$MAILWATCH_IMAP_PASSWORD",
+        "reminds you to invoice 7 days before due",
+        "a final notice after 2",
+        "work pauses after 14 days overdue",
+        "bistro overrides: pause_after_days = 21",
+        "Digest:   to sam@studio.test at 08:30",
     ]:
         assert expected in text, expected
 

@@ -85,17 +85,14 @@ def test_specific_outcomes() -> None:
 
 # Known weaknesses of the parse stage, found by this corpus (mailwatch/parse is not
 # changed here). strict: once fixed, these fail, and the marker should go.
-@pytest.mark.xfail(strict=True, reason="parse keeps a NUL byte in the From address")
 def test_a_nul_byte_never_stays_in_an_address() -> None:
     assert "\x00" not in (headers_of("nul_bytes").from_addr or "")
 
 
-@pytest.mark.xfail(strict=True, reason="parse takes '<<<<(((jane@acme.test' as an address")
 def test_an_unbalanced_from_is_not_an_address() -> None:
     assert headers_of("unbalanced_from").from_addr in (None, "jane@acme.test")
 
 
-@pytest.mark.xfail(strict=True, reason="parse drops ESC but keeps the rest of the sequence")
 def test_escape_sequences_leave_no_debris_in_the_subject() -> None:
     assert "[31m" not in headers_of("control_characters_in_headers").subject
 
