@@ -64,3 +64,35 @@ class Directory:
             return Attribution("out", client, tuple(counterparts))
         client = self.client_of(from_addr) if from_addr else None
         return Attribution("in", client, (from_addr,) if client and from_addr else ())
+
+
+class Senders:
+    """A set of senders: addresses, or domains (any address at them or a subdomain).
+
+    Built once per sync: every INBOX message is checked against it, so a lookup is a few
+    set probes (the address, then its domain's suffixes), not a walk over the list.
+    """
+
+    __slots__ = ("addresses", "domains")
+
+    def __init__(self, senders: Iterable[str] = ()) -> None:
+        addresses: set[str] = set()
+        domains: set[str] = set()
+        for sender in senders:
+            sender = sender.strip().lower().lstrip("@").rstrip(".")
+            if sender:
+                (addresses if "@" in sender else domains).add(sender)
+        self.addresses = frozenset(addresses)
+        self.domains = frozenset(domains)
+
+    def __contains__(self, address: object) -> bool:
+        if not isinstance(address, str) or not address:
+            return False
+        address = address.lower()
+        if address in self.addresses:
+            return True
+        labels = address.rpartition("@")[2].split(".")
+        return any(".".join(labels[i:]) in self.domains for i in range(len(labels)))
+
+    def __bool__(self) -> bool:
+        return bool(self.addresses or self.domains)

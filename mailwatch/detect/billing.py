@@ -46,6 +46,7 @@ from decimal import Decimal
 from email.utils import parseaddr
 from functools import lru_cache
 
+from mailwatch.core.attribution import Senders
 from mailwatch.detect.dates import parse_date
 from mailwatch.detect.money import Money, find_amounts, parse_amount
 from mailwatch.detect.text import sentences
@@ -160,26 +161,16 @@ DEFAULT_PAYMENT_SENDERS: tuple[str, ...] = (
 )
 
 
-def sender_matches(address: str, senders: Iterable[str]) -> bool:
+def sender_matches(address: str | None, senders: Iterable[str]) -> bool:
     """Is `address` one of `senders`: an address, or at a domain (or a subdomain of one)?
 
     "stripe.com" matches "invoice+statements@stripe.com" and "x@mail.stripe.com", never
-    "billing@stripe-payouts.test" or "x@notstripe.com".
+    "billing@stripe-payouts.test" or "x@notstripe.com". `address` may carry a name.
     """
-    addr = parseaddr(address)[1].strip().lower() or address.strip().lower()
-    domain = addr.rpartition("@")[2]
-    if not domain:
+    if not address:
         return False
-    for entry in senders:
-        entry = entry.strip().lower()
-        if "@" in entry.lstrip("@"):
-            if addr == entry:
-                return True
-            continue
-        entry = entry.lstrip("@").rstrip(".")
-        if entry and (domain == entry or domain.endswith("." + entry)):
-            return True
-    return False
+    addr = parseaddr(address)[1].strip() or address.strip()
+    return addr in (senders if isinstance(senders, Senders) else Senders(senders))
 
 
 def invoicing_tool(

@@ -142,12 +142,12 @@ class Router:
         inbox: str = "INBOX",
         billing_senders: tuple[str, ...] = (),
     ) -> None:
-        from mailwatch.route import Routing
+        from mailwatch.route import Routing, Senders
 
         self.directory = directory
         self.fingerprint = fingerprint
         self.inbox = inbox
-        self.routing = Routing(directory, billing_senders=billing_senders)
+        self.routing = Routing(directory, billing_senders=Senders(billing_senders))
 
     @classmethod
     def for_settings(cls, settings: Settings) -> Router:

@@ -28,7 +28,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from mailwatch.core.attribution import Directory
+from mailwatch.core.attribution import Directory, Senders
 from mailwatch.core.model import Direction
 
 MAILWATCH = "mailwatch"
@@ -75,7 +75,7 @@ class Routing:
     our_ids: frozenset[str] = frozenset()
     # Payment processors and invoicing tools: addresses, or domains (any address at
     # them or at a subdomain).
-    billing_senders: tuple[str, ...] = ()
+    billing_senders: Senders = field(default_factory=Senders)
     subject_command: Callable[[str], bool] = field(
         default=lambda subject: bool(_COMMAND_SUBJECT.match(subject))
     )
@@ -121,24 +121,8 @@ def owner_command(env: Envelope, routing: Routing) -> Routed | None:
     return None
 
 
-def sender_matches(address: str | None, senders: Sequence[str]) -> bool:
-    """`address` is one of `senders`, or at one of their domains (or a subdomain)."""
-    if not address:
-        return False
-    address = address.lower()
-    domain = address.rpartition("@")[2]
-    for sender in senders:
-        sender = sender.lower().lstrip("@")
-        if "@" in sender:
-            if address == sender:
-                return True
-        elif domain == sender or domain.endswith("." + sender):
-            return True
-    return False
-
-
 def billing(env: Envelope, routing: Routing) -> Routed | None:
-    if env.folder_role == "inbox" and sender_matches(env.from_addr, routing.billing_senders):
+    if env.folder_role == "inbox" and env.from_addr in routing.billing_senders:
         return _base(env, routing, BILLING, "a payment or invoicing service")
     return None
 
