@@ -122,6 +122,7 @@ class Store:
     ) -> None:
         self.layout = StateLayout.at(location, legacy)
         self.dir = self.path = self.layout.dir
+        self._archive_ids: set[str] | None = None  # read on first need (next_draft_id)
         self.readonly = readonly
         self.wait = wait
         self.router = router
@@ -881,9 +882,11 @@ class Store:
         Not a counter: a counter restarts from an older value when the state is
         restored from its backup or recreated, and then "approve 3" approves a draft
         the owner never read. 6 random characters (30 bits) from an alphabet without
-        look-alike letters, checked against every draft in the ledger.
+        look-alike letters, checked against every draft in the ledger and the archive
+        (over years, thousands of archived ids make a collision likely enough to matter:
+        `queue show ID` must name one draft).
         """
-        known = set(self._draft_doc_ids)
+        known = set(self._draft_doc_ids) | self._archived_ids()
         while True:
             candidate = "".join(secrets.choice(ID_ALPHABET) for _ in range(6))
             if candidate not in known and not candidate.isdigit():
@@ -1185,6 +1188,8 @@ class Store:
                 make_private_dir(self.layout.archive_dir)
             for month, moved in sorted(by_month.items()):
                 self._archive(month, moved)
+            if self._archive_ids is not None:
+                self._archive_ids.update(doc["id"] for _, doc in drafts)
             crash_point("store.after_archive")
             if drafts:
                 self.ledger.table("drafts").remove(doc_ids=[int(i) for i, _ in drafts])
@@ -1213,6 +1218,18 @@ class Store:
                 archive.table(table).insert_multiple(fresh)
         if archive.dirty or loaded.from_backup:
             self._count(archive.flush())
+
+    def _archived_ids(self) -> set[str]:
+        """The ids of the archive's drafts, read once per process and kept up to date by
+        compact(); nothing to read on a state that was never compacted."""
+        if self._archive_ids is None:
+            ids: set[str] = set()
+            if self.layout.archive_dir.is_dir():
+                for path in self.layout.archive_dir.glob("*.json"):
+                    data = load_json(path, ARCHIVE_SHAPE, set_aside=False).data or {}
+                    ids.update(doc["id"] for doc in (data.get("drafts") or {}).values())
+            self._archive_ids = ids
+        return self._archive_ids
 
     def _archived_draft(self, draft_id: str) -> Draft | None:
         for path in sorted(self.layout.archive_dir.glob("*.json"), reverse=True):

@@ -226,6 +226,21 @@ def test_closed_drafts_and_old_events_move_to_the_archive(tmp_path: Path) -> Non
     assert (tmp_path / "archive" / "2026-11.json").exists()
 
 
+def test_a_new_draft_id_is_never_one_the_archive_holds(tmp_path: Path, monkeypatch) -> None:
+    later = NOV + timedelta(days=120)
+    with Store(tmp_path) as store:
+        sent = transition(
+            transition(draft("aaaaaa"), DraftEvent.APPROVE, at=NOV), DraftEvent.PREPARE, at=NOV
+        )
+        store.insert_draft(transition(sent, DraftEvent.SENT, at=NOV))
+        assert store.compact(later) == (1, 0)
+    # The random source offers the archived id first, then a fresh one.
+    offered = iter("aaaaaa" + "cccccc")
+    monkeypatch.setattr("mailwatch.store.store.secrets.choice", lambda _alphabet: next(offered))
+    with Store(tmp_path) as store:
+        assert store.next_draft_id() == "cccccc"
+
+
 def test_a_crash_between_archive_and_ledger_loses_and_doubles_nothing(tmp_path: Path) -> None:
     later = NOV + timedelta(days=120)
     with Store(tmp_path) as store:
