@@ -200,6 +200,9 @@ def test_temporary_failure_is_retried_with_backoff(world):
     assert second_wait >= timedelta(seconds=10)  # the wait doubles
     _, report = world.tick(start + timedelta(minutes=1))
     assert report.sent == [created[0]] and len(world.outbox.sent) == 1
+    sent = world.store.draft(created[0])
+    assert sent.error is None and sent.retry_at is None  # no stale "421" on a sent draft
+    assert any("421 4.7.0" in entry.note for entry in sent.history)  # kept in the history
 
 
 def test_permanent_failure_keeps_the_reply_and_is_not_retried(world):
