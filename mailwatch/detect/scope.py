@@ -91,23 +91,38 @@ _FOLD = str.maketrans(
 )
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+
+
+def _fold_char(ch: str) -> str:
+    folded = ch.translate(_FOLD).lower()
+    if folded.isascii():
+        return folded
+    return "".join(c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c))
+
+
 def _fold(text: str) -> tuple[str, list[int]]:
     """`normalise` with an index map: folded[i] came from text[index[i]].
 
     Matching runs on the folded text; what is quoted (a date phrase) is cut from the
-    original with the map, so it reads as the client wrote it.
+    original with the map, so it reads as the client wrote it. ASCII runs fold in one
+    go (one character in, one out); only the other characters go one by one.
     """
     out: list[str] = []
     index: list[int] = []
-    for i, ch in enumerate(text):
-        folded = ch.translate(_FOLD).lower()
-        if not folded.isascii():
-            folded = "".join(
-                c for c in unicodedata.normalize("NFKD", folded) if not unicodedata.combining(c)
-            )
-        for c in folded:
-            out.append(c)
-            index.append(i)
+    pos = 0
+    for match in _NON_ASCII.finditer(text):
+        start = match.start()
+        if start > pos:
+            out.append(text[pos:start].translate(_FOLD).lower())
+            index.extend(range(pos, start))
+        folded = _fold_char(match.group())
+        out.append(folded)
+        index.extend([start] * len(folded))
+        pos = start + 1
+    if pos < len(text):
+        out.append(text[pos:].translate(_FOLD).lower())
+        index.extend(range(pos, len(text)))
     return "".join(out), index
 
 

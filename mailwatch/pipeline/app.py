@@ -195,7 +195,6 @@ class App:
         return TextPolicy(
             own_addresses=self.settings.owner.addresses,
             inbound_days=max([self.settings.config.rules.lookback_days, *lookbacks]),
-            request_phrases=tuple(self.request_phrases()),
             facts=self.fact_settings(),
             invoice_numbers=self.invoice_numbers,
         )

@@ -57,10 +57,14 @@ def derive(
     client: str | None,
     direction: str,
     invoice_numbers: Callable[[str], Iterable[str]] = lambda _client: (),
+    *,
+    own: str | None = None,
 ) -> dict[str, Any]:
-    """The facts of one message (an empty dict when nothing applies)."""
+    """The facts of one message (an empty dict when nothing applies). `own` is the text
+    with quotes stripped, when the caller has it already (stripping is not free)."""
     route = record.route
-    own = own_text(text)
+    if own is None:
+        own = own_text(text)
     if route == routes.CLIENT and direction == "out":
         return _ours(record, own, attachments, settings, client, invoice_numbers)
     if route == routes.CLIENT and direction == "in":

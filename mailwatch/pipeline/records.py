@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -102,17 +101,16 @@ def add_text(
     parsed: ParsedHeaders,
     body: bytes,
     limit: int,
-    extra_phrases: Sequence[str],
-) -> str:
-    """Read the first bytes of the body: set what the record keeps of it (does our text
-    ask something, a short snippet of the own text), and return the whole text read."""
-    from mailwatch.parse import asks_something, extract_text, snippet, strip_quotes
+) -> tuple[str, str]:
+    """Read the first bytes of the body: set the record's snippet of its own text, and
+    return the whole text read and its own part (quotes stripped). Whether our text
+    asks something is the detectors' to say (pipeline/facts.py), next."""
+    from mailwatch.parse import extract_text, snippet, strip_quotes
 
     text = extract_text(parsed, body, truncated=len(body) >= limit)
     own = strip_quotes(text)
-    record.asks = asks_something(own, extra_phrases)
     record.snippet = snippet(own)
-    return text
+    return text, own
 
 
 def should_keep(record: MessageRecord, client: str | None) -> bool:

@@ -70,7 +70,6 @@ class TextPolicy:
     own_addresses: frozenset[str] = frozenset()
     outbound_days: int = STATS_DAYS
     inbound_days: int = 30
-    request_phrases: tuple[str, ...] = ()
     facts: FactSettings = field(default_factory=FactSettings)
     # A client's invoice numbers (an owner's mail naming one is a reminder by hand).
     invoice_numbers: Callable[[str], Iterable[str]] = field(default=lambda _client: ())
@@ -235,12 +234,11 @@ class FolderSync:
         for record in recent:
             body = bodies.get(record.uid, b"")
             try:
-                text = add_text(
+                text, own = add_text(
                     record,
                     parsed_by_uid[record.uid],
                     body,
                     TEXT_PREFIX_BYTES,
-                    self.policy.request_phrases,
                 )
                 texts[record.key] = text
                 client, direction = (
@@ -254,6 +252,7 @@ class FolderSync:
                     client,
                     direction,
                     self.policy.invoice_numbers,
+                    own=own,
                 )
             except Exception as exc:
                 # The record stands without its text; the owner hears that mailwatch
