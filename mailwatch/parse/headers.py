@@ -156,6 +156,18 @@ def _clip(text: str) -> str:
     return text if len(text) <= _MAX_DEFECT_CHARS else text[: _MAX_DEFECT_CHARS - 1] + "…"
 
 
+# In a body: every C0 control but tab and line ends, and DEL.
+_BODY_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_body(text: str) -> str:
+    """A body's text without terminal escape sequences or other controls (tab and line
+    ends stay): what it says reaches terminals, timelines and quoted drafts."""
+    if _BODY_CONTROL.search(text):
+        text = _BODY_CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+    return text
+
+
 def _clean_text(value: str) -> str:
     """Controls removed, runs of whitespace folded to one space."""
     if _CONTROL.search(value):

@@ -23,6 +23,7 @@ from mailwatch.parse._words import base64_prefix
 from mailwatch.parse.headers import (
     ParsedHeaders,
     ParseError,
+    clean_body,
     parse_content_type,
     parse_transfer_encoding,
     split_fields,
@@ -60,7 +61,7 @@ def extract_text(headers: ParsedHeaders, body: bytes, *, truncated: bool) -> str
             truncated,
             depth=0,
         )
-        return _best_text(leaves)
+        return clean_body(_best_text(leaves))
     except Exception:  # one odd body must never stop a sync batch
         return ""
 

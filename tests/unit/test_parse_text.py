@@ -493,3 +493,13 @@ def test_delimiter_search_is_the_rfc_2046_rule(chunks: list[bytes]) -> None:
     rule = re.compile(rb"(?:\A|\r?\n)--b1(--)?[ \t]*(?=\r?\n|\Z)")
     expected = [(m.start(), m.end(), bool(m.group(1))) for m in rule.finditer(content)]
     assert list(_delimiters(content, "b1")) == expected
+
+
+def test_terminal_escapes_and_controls_leave_the_text_whole() -> None:
+    """Body text reaches terminals (timeline, queue show) and quoted drafts: no escape
+    sequence, bell or NUL survives, and tabs and line ends stay."""
+    body = b"Hello \x1b[2J\x1b[31mred\x1b[0m \x1b]8;;https://evil.test\x07link\x1b]8;;\x07\x00!\r\n\tok"
+    text = extract_text(headers(), body, truncated=False)
+    assert text == "Hello red link!\n\tok"
+    html = b"<p>Hi \x1b[31mthere\x1b[0m\x07</p>"
+    assert extract_text(headers("text/html"), html, truncated=False).strip() == "Hi there"
