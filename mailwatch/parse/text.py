@@ -12,6 +12,7 @@ this text is used for heuristics (does it ask something?) and display (a snippet
 from __future__ import annotations
 
 import binascii
+import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from mailwatch.parse.headers import (
     parse_transfer_encoding,
     split_fields,
 )
+
+log = logging.getLogger(__name__)
 
 __all__ = ["extract_text", "snippet", "strip_quotes"]
 
@@ -62,7 +65,9 @@ def extract_text(headers: ParsedHeaders, body: bytes, *, truncated: bool) -> str
             depth=0,
         )
         return clean_body(_best_text(leaves))
-    except Exception:  # one odd body must never stop a sync batch
+    except Exception as exc:  # one odd body must never stop a sync batch
+        # Said out loud: an empty text means no follow-up, no invoice found, no request.
+        log.warning("could not read a message's text (%s: %s)", type(exc).__name__, exc)
         return ""
 
 
