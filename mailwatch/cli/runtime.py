@@ -115,6 +115,9 @@ def sync_finished(store: Store, settings: Settings) -> bool:
     return store.folder_state(imap.inbox if imap else "INBOX") is not None
 
 
+THIRD_PARTY_LOGGERS = ("apscheduler", "asyncio", "imapclient", "aiosmtplib", "tenacity")
+
+
 def setup_logging(level: str, json_lines: bool = False) -> None:
     handler = logging.StreamHandler()
     if json_lines:
@@ -130,3 +133,11 @@ def setup_logging(level: str, json_lines: bool = False) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     root.propagate = False
+    # The libraries' own warnings (a scheduler job that failed, an asyncio task nobody
+    # awaited) go through the same handler: JSON when asked, and redacted, instead of
+    # Python's last-resort plain lines on stderr.
+    for name in THIRD_PARTY_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers[:] = [handler]
+        library.setLevel(max(logging.WARNING, root.level))
+        library.propagate = False

@@ -294,7 +294,11 @@ class Daemon:
                 # Shutdown cancels jobs, but a thread cannot be stopped halfway: keep the
                 # cycle (and so the state's lock) until it has finished and recorded its work.
                 await asyncio.wait([running])
-                raise
+                if not self._stop.is_set():
+                    raise
+                # Stopping is the normal end of a job in flight, not its failure: finish
+                # it (its log lines and health) instead of leaving a traceback behind.
+                return running.result()
 
     def _guarded(self, name: str, work: Callable[[], T]) -> T | None:
         now = self.clock.now()
