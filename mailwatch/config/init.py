@@ -162,12 +162,7 @@ def _rules_lines(settings: Settings) -> list[str]:
             f"{rules.send_window[1]}",
         ),
     ]
-    for client_id, client in sorted(settings.clients.items()):
-        override = client.rules.model_dump(exclude_none=True)
-        if override:
-            changes = ", ".join(f"{key} = {_toml(value)}" for key, value in override.items())
-            lines.append(_row("", f"{client_id} overrides: {changes}"))
-    return lines
+    return lines + _override_lines(settings, "rules")
 
 
 def _billing_lines(settings: Settings) -> list[str]:
@@ -185,12 +180,7 @@ def _billing_lines(settings: Settings) -> list[str]:
             f"holds reminders {billing.hold_days} working days",
         ),
     ]
-    for client_id, client in sorted(settings.clients.items()):
-        override = client.billing.model_dump(exclude_none=True)
-        if override:
-            changes = ", ".join(f"{key} = {_toml(value)}" for key, value in override.items())
-            lines.append(_row("", f"{client_id} overrides: {changes}"))
-    return lines
+    return lines + _override_lines(settings, "billing")
 
 
 def _digest_line(settings: Settings) -> str:
@@ -201,6 +191,17 @@ def _digest_line(settings: Settings) -> str:
         f"to {to} at {', '.join(digest.times)} on working days; approval codes work "
         f"{digest.code_hours:g} hours",
     )
+
+
+def _override_lines(settings: Settings, section: str) -> list[str]:
+    """One line per client whose file changes a figure of `section` ([rules], [billing])."""
+    lines = []
+    for client_id, client in sorted(settings.clients.items()):
+        override = getattr(client, section).model_dump(exclude_none=True)
+        if override:
+            changes = ", ".join(f"{key} = {_toml(value)}" for key, value in override.items())
+            lines.append(_row("", f"{client_id} overrides: {changes}"))
+    return lines
 
 
 def _toml(value: object) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -14,7 +14,7 @@ from mailwatch.core.calendar import BusinessCalendar
 if TYPE_CHECKING:
     from mailwatch.core.billing import Invoice, ProbablePayment
 from mailwatch.core.conversation import Episode, waiting_on_client
-from mailwatch.core.model import DraftView
+from mailwatch.core.model import DraftView, Message
 from mailwatch.core.threads import Thread
 
 
@@ -49,6 +49,16 @@ class ClientContext:
     def is_active(self, thread: Thread) -> bool:
         """Conversations quiet for longer than the look-back are history: stats only."""
         return thread.last.date >= self.now - self.lookback
+
+    def received(self) -> Iterator[tuple[Thread, Message]]:
+        """The client's real messages (not automatic) in active conversations, up to
+        now, each with its conversation."""
+        for thread in self.threads:
+            if not self.is_active(thread):
+                continue
+            for message in thread.contact:
+                if message.direction == "in" and message.date <= self.now:
+                    yield thread, message
 
     @cached_property
     def episodes(self) -> tuple[Episode, ...]:

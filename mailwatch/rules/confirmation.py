@@ -92,15 +92,10 @@ class Confirmation:
     kinds: tuple[str, ...] = (CONFIRMATION, SCOPE_NOTE)
 
     def _candidates(self, ctx: ClientContext) -> Iterator[tuple[Thread, Message, Request]]:
-        for thread in ctx.threads:
-            if not ctx.is_active(thread):
-                continue
-            for message in thread.contact:
-                if message.direction != "in" or message.date > ctx.now:
-                    continue
-                found = requests(message)
-                if found and thread.owner_answer(message, ctx.now) is None:
-                    yield thread, message, found[0]
+        for thread, message in ctx.received():
+            found = requests(message)
+            if found and thread.owner_answer(message, ctx.now) is None:
+                yield thread, message, found[0]
 
     def propose(self, ctx: ClientContext) -> Iterator[Proposal]:
         for thread, message, request in self._candidates(ctx):

@@ -21,16 +21,11 @@ class NewAddress:
     def propose(self, ctx: ClientContext) -> Iterator[Attention]:
         known = {e.lower() for e in ctx.emails}
         first_seen: dict[str, Message] = {}
-        for thread in ctx.threads:
-            if not ctx.is_active(thread):
-                continue
-            for message in thread.contact:
-                if message.direction != "in" or message.date > ctx.now:
-                    continue
-                for address in message.counterparts:
-                    address = address.lower()
-                    if address not in known and address not in first_seen:
-                        first_seen[address] = message
+        for _, message in ctx.received():
+            for address in message.counterparts:
+                address = address.lower()
+                if address not in known and address not in first_seen:
+                    first_seen[address] = message
         for address, message in first_seen.items():
             yield Attention(
                 "new_address",
