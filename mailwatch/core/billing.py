@@ -203,5 +203,10 @@ def state(ctx: ClientContext) -> str:
     return "overdue"
 
 
+def work_stopped(ctx: ClientContext) -> bool:
+    """A pause or final notice went out: no nudges about the work until payment."""
+    return state(ctx) in ("paused", "final")
+
+
 def draft_invoices(draft: DraftView) -> set[str]:
     return {str(n) for n in draft.meta.get("invoices", ())}

@@ -47,8 +47,8 @@ class FollowUp:
     kinds: tuple[str, ...] = (KIND,)
 
     def propose(self, ctx: ClientContext) -> Iterator[Proposal]:
-        if billing.state(ctx) in ("paused", "final"):
-            return  # the payment notice said work stopped: no nudges about the work
+        if billing.work_stopped(ctx):
+            return
         total = len(ctx.rules.follow_up_days)
         for episode in ctx.episodes:
             found = due_step(ctx, episode)

@@ -51,8 +51,8 @@ class PauseNotice:
     kinds: tuple[str, ...] = (KIND,)
 
     def propose(self, ctx: ClientContext) -> Iterator[Proposal]:
-        if billing.state(ctx) in ("paused", "final"):
-            return  # the payment notice said work stopped: no nudges about the work
+        if billing.work_stopped(ctx):
+            return
         for episode in ctx.episodes:
             if not is_silent(ctx, episode):
                 continue
