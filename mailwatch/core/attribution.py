@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -35,6 +36,7 @@ class Directory:
             for client, domains in client_domains.items()
             for domain in domains
         }
+        self._attribute = functools.lru_cache(maxsize=4096)(self._attribute_uncached)
 
     def client_of(self, address: str) -> str | None:
         address = address.lower()
@@ -49,7 +51,17 @@ class Directory:
         return None
 
     def attribute(self, from_addr: str | None, to: Sequence[str], cc: Sequence[str]) -> Attribution:
-        """Mail from the owner is outbound wherever it was found; other mail is inbound."""
+        """Mail from the owner is outbound wherever it was found; other mail is inbound.
+
+        Asked several times per message (routing, keeping, reading its text, the
+        aggregates) and about the same few correspondents over and over: answers are
+        kept per Directory, which never changes once built (a reload builds a new one).
+        """
+        return self._attribute(from_addr, tuple(to), tuple(cc))
+
+    def _attribute_uncached(
+        self, from_addr: str | None, to: tuple[str, ...], cc: tuple[str, ...]
+    ) -> Attribution:
         if from_addr and from_addr.lower() in self.owner:
             client = None
             counterparts: list[str] = []
