@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["normalise", "sentences"]
 
@@ -42,6 +43,13 @@ def sentences(text: str) -> list[str]:
     Good enough for mail: a line break after a greeting or a bullet ends a
     sentence; a "." after a known abbreviation or inside a number does not.
     """
+    return list(_sentences(text))
+
+
+# Several detectors split the same text (asks, report and invoice on the owner's mail;
+# scope, payment claims and thanks on a client's): split it once.
+@lru_cache(maxsize=16)
+def _sentences(text: str) -> tuple[str, ...]:
     out: list[str] = []
     for block in re.split(r"\n\s*\n", text):
         pieces: list[str] = []
@@ -61,4 +69,4 @@ def sentences(text: str) -> list[str]:
                 clean = " ".join(line.split())
                 if clean:
                     out.append(clean)
-    return out
+    return tuple(out)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import binascii
 import logging
 import re
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from html import unescape
@@ -418,6 +419,14 @@ _LIBRARY_LINE_CHARS = 200
 _LIBRARY_CONTEXT_LINES = 3
 
 
+# The last few texts strip_quotes returned. Sync strips a message once and hands the
+# result to the detectors, which strip again (so that callers with raw text are safe):
+# stripping is idempotent (tests/unit/test_parse_text.py checks it on every labelled
+# message), so text that is one of these is returned as it is. Identity, not equality:
+# the check must cost nothing.
+_RECENT_OUTPUTS: deque[str] = deque(maxlen=4)
+
+
 def strip_quotes(text: str, languages: Sequence[str] = ("en", "fr")) -> str:
     """The message's own new text: quoted replies, forwarded originals, "-- "
     signatures and "Sent from my iPhone" lines removed. Conservative: when unsure, keep.
@@ -427,6 +436,16 @@ def strip_quotes(text: str, languages: Sequence[str] = ("en", "fr")) -> str:
     the library fails, or leaves nothing where the own rules find text, the own rules
     alone decide.
     """
+    default = tuple(languages) == ("en", "fr")
+    if default and any(text is done for done in _RECENT_OUTPUTS):
+        return text
+    own = _strip_quotes(text, languages)
+    if default:
+        _RECENT_OUTPUTS.append(own)
+    return own
+
+
+def _strip_quotes(text: str, languages: Sequence[str]) -> str:
     try:
         text = (text or "").replace("\r\n", "\n").replace("\r", "\n")
         if not text.strip():

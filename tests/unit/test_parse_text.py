@@ -503,3 +503,23 @@ def test_terminal_escapes_and_controls_leave_the_text_whole() -> None:
     assert text == "Hello red link!\n\tok"
     html = b"<p>Hi \x1b[31mthere\x1b[0m\x07</p>"
     assert extract_text(headers("text/html"), html, truncated=False).strip() == "Hi there"
+
+
+def test_stripping_twice_changes_nothing_on_any_labelled_message():
+    """Sync strips a message once and the detectors strip it again; strip_quotes returns
+    its own recent output unchanged, which is only right if stripping is idempotent."""
+    from mailwatch.parse import text as text_module
+    from tests.labelled.scoring import load_cases
+
+    texts = [
+        case["text"]
+        for name in ("abuse", "ack", "asks", "billing", "ooo", "scope")
+        for case in load_cases(name)
+        if case.get("text")
+    ]
+    assert len(texts) > 900
+    for raw in texts:
+        once = strip_quotes(raw)
+        assert strip_quotes(once) is once  # the shortcut
+        text_module._RECENT_OUTPUTS.clear()  # really strip the second time
+        assert strip_quotes(once) == once, raw[:200]
