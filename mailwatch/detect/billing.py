@@ -216,10 +216,24 @@ def _fold_char(c: str) -> str:
     return low
 
 
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
+
+
 def _fold(text: str) -> str:
     if text.isascii():
         return text.lower()
-    return "".join(_fold_char(c) for c in text)
+    # ASCII runs in one go (what _fold_char does to each of their characters: lower
+    # case, a backtick is an apostrophe), the rest character by character: French mail
+    # is mostly ASCII, and this runs on every sentence of every recent message.
+    out: list[str] = []
+    pos = 0
+    for run in _NON_ASCII_RUN.finditer(text):
+        if run.start() > pos:
+            out.append(text[pos : run.start()].lower().replace("`", "'"))
+        out.append("".join(map(_fold_char, run.group())))
+        pos = run.end()
+    out.append(text[pos:].lower().replace("`", "'"))
+    return "".join(out)
 
 
 # ---------------------------------------------------------------------------------------

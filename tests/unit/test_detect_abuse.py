@@ -135,3 +135,27 @@ def test_the_most_serious_kind_is_named_and_every_line_kept():
         "My lawyer will be in touch.",
         "I know where you live.",
     }
+
+
+def test_the_first_look_matches_where_one_of_its_patterns_does():
+    """_threat and _legal skip a sentence that their one-pass pattern does not match;
+    that is only right if it matches exactly where one of the patterns does."""
+    from mailwatch.detect import abuse
+    from mailwatch.detect.text import sentences
+
+    looks = [
+        (abuse._ANY_THREAT, abuse._THREAT),
+        (abuse._ANY_LEGAL, [abuse._LEGAL_WORD, abuse._L_CONSULT, *abuse._LEGAL]),
+    ]
+    matchable = [
+        abuse._matchable(sentence)
+        for case in CASES
+        for sentence in sentences(abuse.unwrap(case["text"]))
+    ]
+    hits = 0
+    for text in matchable:
+        for first_look, patterns in looks:
+            one = bool(first_look.search(text))
+            assert one == any(p.search(text) for p in patterns), text
+            hits += one
+    assert hits > 40  # the set does exercise both sides

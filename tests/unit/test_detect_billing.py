@@ -7,6 +7,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from mailwatch.detect.billing import (
     DEFAULT_INVOICE_PATTERNS,
@@ -451,3 +453,12 @@ def test_not_claims(text):
 )
 def test_mentions_invoice(subject, text, number, mentioned):
     assert mentions_invoice(subject, text, number) is mentioned
+
+
+@given(st.text(alphabet=st.sampled_from("aZ` 'é’ÉœŒ\u00a0\u2011İẞﬁ1.-"), max_size=40) | st.text())
+def test_folding_by_runs_is_folding_each_character(text):
+    from mailwatch.detect.billing import _fold, _fold_char
+
+    one_by_one = text.lower() if text.isascii() else "".join(_fold_char(c) for c in text)
+    assert _fold(text) == one_by_one
+    assert len(_fold(text)) == len(text)  # matches slice the original at the same offsets
