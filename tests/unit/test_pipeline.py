@@ -493,3 +493,41 @@ def test_a_new_client_s_earlier_mail_is_fetched_again(tmp_path):
     [again] = [r for r in w.store.messages() if r.message_id == "<devis@newco.test>"]
     assert (again.route, again.facts) == (record.route, record.facts)
     w.store.close()
+
+
+def test_a_big_ingest_collects_garbage_less_often_and_gives_the_setting_back(world, monkeypatch):
+    import gc
+
+    import mailwatch.pipeline.sync as sync_module
+
+    monkeypatch.setattr(sync_module, "FETCH_BATCH", 2)  # "big": more than one batch
+    seen: list[int] = []
+    fetch = world.mailbox.fetch_headers
+
+    def watching(folder, uids):
+        seen.append(gc.get_threshold()[0])
+        return fetch(folder, uids)
+
+    monkeypatch.setattr(world.mailbox, "fetch_headers", watching)
+    before = gc.get_threshold()
+    for n in range(5):
+        world.ask(when=MONDAY + timedelta(minutes=n), mid=f"<a{n}@studio.test>")
+    world.app.sync()
+    assert seen and set(seen) == {max(before[0], sync_module.BIG_INGEST_GC_THRESHOLD)}
+    assert gc.get_threshold() == before
+
+    # A small ingest never changes it; a big one that fails half-way gives it back.
+    world.ask(when=MONDAY + timedelta(hours=1), mid="<late@studio.test>")
+    seen.clear()
+    world.app.sync()
+    assert seen == [before[0]] and gc.get_threshold() == before
+    for n in range(5):
+        world.ask(when=MONDAY + timedelta(hours=2, minutes=n), mid=f"<b{n}@studio.test>")
+
+    def broken(folder, uids):
+        raise ConnectionError("injected")
+
+    monkeypatch.setattr(world.mailbox, "fetch_headers", broken)
+    with pytest.raises(ConnectionError):
+        world.app.sync()
+    assert gc.get_threshold() == before
