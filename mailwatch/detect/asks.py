@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
-from mailwatch.detect.dates import parse_date
+from mailwatch.detect.dates import UNSURE, parse_date, quick_day
 from mailwatch.detect.text import sentences
 
 __all__ = [
@@ -780,79 +780,12 @@ def _resolve(folded: str, original: str, written: datetime) -> date | None:
         return first_next.date() - timedelta(days=1)
     if phrase == "asap" or not phrase:
         return None
-    quick = _quick_day(phrase, written.date())
-    if quick is not _UNSURE:
+    quick = quick_day(phrase, written.date())
+    if quick is not UNSURE:
         return quick  # type: ignore[return-value]
     # Read the original spelling (accents help dateparser), cut where the folded was.
     start = folded.find(phrase)
     return parse_date(original[start : start + len(phrase)], written)
-
-
-_WEEKDAYS = {
-    **dict.fromkeys(("monday", "mon", "lundi"), 0),
-    **dict.fromkeys(("tuesday", "tue", "tues", "mardi"), 1),
-    **dict.fromkeys(("wednesday", "wed", "mercredi"), 2),
-    **dict.fromkeys(("thursday", "thu", "thur", "thurs", "jeudi"), 3),
-    **dict.fromkeys(("friday", "fri", "vendredi"), 4),
-    **dict.fromkeys(("saturday", "samedi"), 5),
-    **dict.fromkeys(("sunday", "dimanche"), 6),
-}
-_MONTHS = {
-    **dict.fromkeys(("january", "jan", "janvier", "janv"), 1),
-    **dict.fromkeys(("february", "feb", "fevrier", "fev", "fevr"), 2),
-    **dict.fromkeys(("march", "mars"), 3),
-    **dict.fromkeys(("april", "apr", "avril", "avr"), 4),
-    **dict.fromkeys(("may", "mai"), 5),
-    **dict.fromkeys(("june", "jun", "juin"), 6),
-    **dict.fromkeys(("july", "jul", "juillet", "juil"), 7),
-    **dict.fromkeys(("august", "aug", "aout"), 8),
-    **dict.fromkeys(("september", "sep", "sept", "septembre"), 9),
-    **dict.fromkeys(("october", "oct", "octobre"), 10),
-    **dict.fromkeys(("november", "nov", "novembre"), 11),
-    **dict.fromkeys(("december", "dec", "decembre"), 12),
-}
-_ORDINAL = re.compile(r"^(\d{1,2})(?:st|nd|rd|th|er)?$")
-_UNSURE = object()
-
-
-def _quick_day(phrase: str, today: date) -> date | object | None:
-    """The common deadline shapes read with plain date arithmetic, exactly as
-    `parse_date` reads them (a test holds the two together) but without its ~1 ms:
-    "Friday", "tomorrow", "the 5th", "3 décembre", "jeudi 3 décembre". `_UNSURE` for
-    anything else, which `parse_date` then reads."""
-    words = [w.strip(".") for w in phrase.replace(",", " ").split()]
-    while words and words[0] in ("this", "next", "coming", "ce", "the", "le", "on"):
-        words = words[1:]
-    if words and words[-1] == "prochain":
-        words = words[:-1]
-    if words in (["tomorrow"], ["demain"]):
-        return today + timedelta(days=1)
-    if len(words) == 1 and words[0] in _WEEKDAYS:
-        return today + timedelta(days=(_WEEKDAYS[words[0]] - today.weekday()) % 7 or 7)
-    if words and words[0] in _WEEKDAYS:
-        words = words[1:]  # "jeudi 3 décembre": the date decides
-        if words and words[0] == "the":
-            words = words[1:]
-    if words and words[0] in _MONTHS:  # "December 3"
-        words = words[1:2] + words[:1] + words[2:]
-    number = _ORDINAL.match(words[0]) if words else None
-    if number is None or int(number.group(1)) > 28:
-        return _UNSURE  # the 29th to 31st: leave month lengths to dateparser
-    day = int(number.group(1))
-    rest = [w for w in words[1:] if w != "of"]
-    if not rest:  # "the 5th": this month's, or next month's if it has passed
-        if day >= today.day:
-            return today.replace(day=day)
-        return (today.replace(day=1) + timedelta(days=32)).replace(day=day)
-    if rest[0] not in _MONTHS or len(rest) > 2:
-        return _UNSURE
-    month = _MONTHS[rest[0]]
-    if len(rest) == 2:
-        if not rest[1].isdigit() or len(rest[1]) != 4:
-            return _UNSURE
-        return date(int(rest[1]), month, day)
-    named = today.replace(month=month, day=day)
-    return named if named >= today else named.replace(year=today.year + 1)
 
 
 def _deadline(found: _Found, written: datetime | None) -> tuple[str | None, date | None]:

@@ -36,7 +36,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from mailwatch.detect.dates import parse_date
+from mailwatch.detect.dates import WEEKDAYS, parse_date, quick_day
 from mailwatch.detect.text import normalise, sentences
 from mailwatch.parse.text import strip_quotes
 
@@ -228,7 +228,10 @@ def _resolve(phrase: str, written: datetime) -> date | None:
         return _numeric(numeric, today)
     day = _weekday_and_day(phrase, today)
     if day is None:
-        day = parse_date(phrase, written)
+        quick = quick_day(phrase, today)
+        # Not "today" from the quick reading: parse_date says next year for a day and
+        # month that are today's, and what follows expects its answer.
+        day = quick if isinstance(quick, date) and quick != today else parse_date(phrase, written)
     if day is None:
         return None
     if not _HAS_YEAR.search(phrase) and day.year > today.year:
@@ -269,7 +272,12 @@ def _weekday_and_day(phrase: str, today: date) -> date | None:
     if not match:
         return None
     number = int(re.match(r"\d+", match.group(2)).group(0))  # type: ignore[union-attr]
-    weekday = parse_date(match.group(1), datetime(today.year, today.month, today.day))
+    name = match.group(1).rstrip(".")
+    weekday = (
+        today + timedelta(days=(WEEKDAYS[name] - today.weekday()) % 7 or 7)
+        if name in WEEKDAYS
+        else parse_date(name, datetime(today.year, today.month, today.day))
+    )
     candidates = []
     year, month = today.year, today.month
     for _ in range(3):
