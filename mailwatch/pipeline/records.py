@@ -7,6 +7,7 @@ import json
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from mailwatch import route as routes
 from mailwatch.core.attribution import Directory
 from mailwatch.store.records import MessageRecord
 
@@ -121,8 +122,6 @@ def should_keep(record: MessageRecord, client: str | None) -> bool:
     return date) are kept. Other mail is not stored at all; the UID cursor keeps it
     from being fetched again, and `mailwatch reindex` fetches a new client's older
     mail when their addresses are added."""
-    from mailwatch import route as routes
-
     if record.route in routes.KEPT:
         return True
     return record.route == routes.AUTOMATIC and client is not None
@@ -189,9 +188,7 @@ class Router:
         self.routing = replace(self.routing, our_ids=ids)
 
     def envelope(self, record: MessageRecord) -> Envelope:
-        from mailwatch.route import Envelope
-
-        return Envelope(
+        return routes.Envelope(
             folder_role="inbox" if record.folder == self.inbox else "sent",
             from_addr=record.from_addr,
             to=record.to,
@@ -204,9 +201,8 @@ class Router:
         )
 
     def route(self, record: MessageRecord) -> str:
-        from mailwatch.route import route
-
-        return route(self.envelope(record), self.routing).route
+        # Module-level imports here: these run for every message of a sync.
+        return routes.route(self.envelope(record), self.routing).route
 
     def keep(self, record: MessageRecord) -> bool:
         if record.route is None:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mailwatch import route as routes
 from mailwatch.core.tracking import STATS_DAYS
 from mailwatch.errors import ConnectionFailed
 from mailwatch.imap.base import Attachment, FetchedMessage, FolderStatus, Mailbox
@@ -64,8 +65,6 @@ def _fewer_collections(big: bool) -> Iterator[None]:
 
 
 def text_wanted(record: MessageRecord) -> bool:
-    from mailwatch import route as routes
-
     if record.route in routes.TEXT_WANTED:
         return True
     # A client's out-of-office says when they are back.
@@ -76,8 +75,6 @@ def text_wanted(record: MessageRecord) -> bool:
 
 
 def wants_attachments(record: MessageRecord, inbox: str) -> bool:
-    from mailwatch import route as routes
-
     return record.route == routes.BILLING or (
         record.route == routes.CLIENT and record.folder != inbox
     )
