@@ -17,32 +17,24 @@ from mailwatch.config.model import Settings, parse_hhmm
 from mailwatch.core.attribution import Directory
 from mailwatch.core.calendar import BusinessCalendar
 from mailwatch.core.model import SENT, ClientStatus
-from mailwatch.core.planner import recheck
 from mailwatch.core.tracking import STATS_DAYS
 from mailwatch.drafts.evidence import word
 from mailwatch.errors import UsageError
 from mailwatch.imap.base import Mailbox
 from mailwatch.logs import register_secret
-from mailwatch.pipeline.evaluate import (
-    EvaluateReport,
-    LedgerView,
-    PlanCache,
-    build_context,
-    draft_view,
-    evaluate,
-    statuses,
-)
 from mailwatch.pipeline.index import MessageIndex
 from mailwatch.pipeline.records import Router
-from mailwatch.rules import RULES
 from mailwatch.smtp.base import Outbox
 from mailwatch.store import Draft, MessageRecord, Store
 from mailwatch.store.store import KEEP_DAYS
 
 if TYPE_CHECKING:
+    # The rules and their planner are imported by the methods that run them: `mailwatch
+    # sync` (and the daemon's start) need none of them (~35 ms).
     from mailwatch.core.context import ClientContext
     from mailwatch.drafts.render import Renderer
     from mailwatch.imap.client import ImapMailbox
+    from mailwatch.pipeline.evaluate import EvaluateReport, PlanCache
     from mailwatch.pipeline.facts import FactSettings
     from mailwatch.pipeline.send import SendReport
     from mailwatch.pipeline.sync import SyncReport, TextPolicy
@@ -77,7 +69,7 @@ class App:
         self._index: MessageIndex | None = None
         self._index_generation = -1
         self._sent_folder: str | None = None
-        self._plans = PlanCache()
+        self._plans: PlanCache | None = None
         self._plans_generation = -1
         self.command_results: list[Any] = []  # the digest replies the last sync acted on
 
@@ -296,13 +288,15 @@ class App:
         return index
 
     def evaluate(self) -> EvaluateReport:
+        from mailwatch.pipeline.evaluate import PlanCache, evaluate
+
         # Closed drafts and events older than the rules can see move to the archive
         # (at most once a day).
         keep = max(KEEP_DAYS, self.window_days())
         self.store.compact_if_due(self.clock.now(), keep)
         drafts = self.store.drafts()
         index = self._refresh_sent_drafts(drafts)
-        if self._plans_generation != self.store.mail_generation:
+        if self._plans is None or self._plans_generation != self.store.mail_generation:
             # The index was rebuilt (another process changed the mail, or the window
             # moved): plan afresh.
             self._plans, self._plans_generation = PlanCache(), self.store.mail_generation
@@ -318,6 +312,10 @@ class App:
 
     def recheck(self, draft: Draft) -> str | None:
         """Why this draft should not go out any more (a sentence), or None."""
+        from mailwatch.core.planner import recheck
+        from mailwatch.pipeline.evaluate import LedgerView, build_context, draft_view
+        from mailwatch.rules import RULES
+
         index = self._refresh_sent_drafts()
         drafts = self.store.drafts()  # rules may look at the client's other drafts
         if not any(d.id == draft.id for d in drafts):
@@ -346,6 +344,8 @@ class App:
 
     def context(self, client: str) -> ClientContext:
         """One client's context now, as the rules see it (for drafts made by hand)."""
+        from mailwatch.pipeline.evaluate import LedgerView, build_context
+
         drafts = self.store.drafts()
         index = self._refresh_sent_drafts(drafts)
         return build_context(
@@ -372,6 +372,8 @@ class App:
         )
 
     def statuses(self) -> list[ClientStatus]:
+        from mailwatch.pipeline.evaluate import LedgerView, statuses
+
         drafts = self.store.drafts()
         index = self._refresh_sent_drafts(drafts)
         return statuses(
