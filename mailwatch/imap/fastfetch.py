@@ -135,6 +135,9 @@ def _read_until_done(imap: Any, tag: bytes, gmail: bool) -> dict[int, FetchedMes
         pos, lines, literals = response
         first = lines[0]
         if first.startswith(tagged):
+            # Anything read past this line is dropped: nothing else is in flight on
+            # this connection, so it could only be an unsolicited update (EXISTS,
+            # FLAGS), which mailwatch learns from STATUS and SEARCH anyway.
             status = first[len(tagged) :].split(b" ", 1)[0].upper()
             if status == b"OK":
                 return found
