@@ -92,6 +92,7 @@ def add(
     now = rt.clock.now()
     with rt.app() as app:
         store = app.store
+        store.set_window(app.window_start())  # the notices it may find: recent mail only
         key = invoices.upsert(
             store,
             client=client,
@@ -259,6 +260,8 @@ def import_(rt: Runtime, file: Path) -> None:
         rows = list(reader)
     with rt.app() as app:
         store = app.store
+        store.set_window(app.window_start())  # the notices it may find: recent mail only
+        notices = invoices.EarlierNotices(store)
         for line, row in enumerate(rows, start=2):
             try:
                 client = _client(rt, (row.get("client") or "").strip())
@@ -276,6 +279,7 @@ def import_(rt: Runtime, file: Path) -> None:
                     source="import",
                     contract=rt.settings.clients[client].contract,
                     at=now,
+                    notices=notices,
                 )
                 added += 1
                 paid_on = _date(row.get("paid"), "paid")

@@ -116,9 +116,12 @@ def upsert(
     message_id: str | None = None,
     subject: str = "",
     evidence: str = "",
+    notices: EarlierNotices | None = None,
 ) -> str:
     """Record an invoice, or complete the record of one already known (same client and
-    number, seen again in another source): what was known stays, gaps are filled."""
+    number, seen again in another source): what was known stays, gaps are filled. A
+    new one is paid by a payment notice already held that names it (`notices`: the
+    caller's, when it records several)."""
     key = invoice_key(client, number)
     old = next((d for d in store.docs(INVOICES) if d.get("key") == key), None)
     sent = sent_on or (date.fromisoformat(old["sent_on"]) if old and old.get("sent_on") else None)
@@ -159,7 +162,76 @@ def upsert(
                 },
                 key=f"invoice:{key}",
             )
+            (notices or EarlierNotices(store)).pay(client, doc["number"], at)
     return key
+
+
+class EarlierNotices:
+    """The payment notices held in memory (the rules' window, ~3 months), read once for
+    all the invoices one sync or one import records.
+
+    A notice can come before its invoice is on record: paid on receipt, an invoice
+    added by hand or imported later, or found in Sent by a later sync. A new invoice
+    looks here for a notice that names it.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._records: list[MessageRecord] | None = None
+        self._texts: dict[str, str] | None = None
+
+    def records(self) -> list[MessageRecord]:
+        if self._records is None:
+            held = (r for r in self.store.messages() if r.facts.get("payment_notice"))
+            self._records = sorted(held, key=lambda r: r.date)
+        return self._records
+
+    def text(self, record: MessageRecord) -> str:
+        if self._texts is None:
+            self._texts = self.store.texts(self.records())
+        return self._texts.get(record.key, record.snippet)
+
+    def pay(self, client: str, number: str, at: datetime) -> None:
+        """Apply to this invoice each held notice that names it, oldest first."""
+        from mailwatch.detect.billing import mentions_invoice
+
+        for record in self.records():
+            doc = find(self.store, client, number)
+            if not to_invoice(doc).is_open:
+                return
+            if _applied(doc, record.key):
+                continue
+            notice = record.facts["payment_notice"]
+            if number in (notice.get("numbers") or []) or mentions_invoice(
+                record.subject, self.text(record), number
+            ):
+                _pay_by_notice(self.store, client, number, record, notice, at)
+
+
+def _applied(doc: Mapping[str, Any], notice_key: str) -> bool:
+    """Whether this notice (a message's key) is already among the invoice's payments."""
+    return any(p.get("notice") == notice_key for p in doc.get("payments", []))
+
+
+def _pay_by_notice(
+    store: Store,
+    client: str,
+    number: str,
+    record: MessageRecord,
+    notice: Mapping[str, Any],
+    at: datetime,
+) -> None:
+    pay(
+        store,
+        client,
+        number,
+        on=record.date.date(),
+        amount=money(notice.get("amount")),
+        at=at,
+        evidence=f"{record.subject} ({record.from_addr}, {record.date:%Y-%m-%d})",
+        by="payment notice",
+        notice=record.key,
+    )
 
 
 def find(store: Store, client: str, number: str) -> dict[str, Any]:
@@ -183,18 +255,20 @@ def pay(
     at: datetime,
     evidence: str,
     by: str,
+    notice: str | None = None,
 ) -> dict[str, Any]:
     """Record a payment (all that is due when `amount` is None; a partial payment
-    leaves the rest due)."""
+    leaves the rest due). `notice` is the key of the payment notice it comes from: a
+    notice is applied to an invoice once."""
     doc = find(store, client, number)
     total = money(doc.get("amount")) or Decimal(0)
     paid = money(doc.get("amount_paid")) or Decimal(0)
     value = amount if amount is not None else max(total - paid, Decimal(0))
     doc["amount_paid"] = str(min(paid + value, total) if total else paid + value)
-    doc["payments"] = [
-        *doc.get("payments", []),
-        {"on": on.isoformat(), "amount": str(value), "evidence": evidence, "by": by},
-    ]
+    payment = {"on": on.isoformat(), "amount": str(value), "evidence": evidence, "by": by}
+    if notice is not None:
+        payment["notice"] = notice
+    doc["payments"] = [*doc.get("payments", []), payment]
     if (money(doc["amount_paid"]) or Decimal(0)) >= total:
         doc["paid_on"] = on.isoformat()
     with store.batch():
@@ -251,6 +325,7 @@ def ingest(
         key=lambda r: (r.facts.get("payment_notice") is not None, r.date),
     )
     texts = store.texts(new) if new else {}
+    earlier = EarlierNotices(store)
     for record in new:
         client, direction = classify(record)
         text = texts.get(record.key, record.snippet)
@@ -277,6 +352,7 @@ def ingest(
                     message_id=record.message_id if owner_sent else None,
                     subject=record.subject if owner_sent else "",
                     evidence=fact.get("sentence", ""),
+                    notices=earlier,
                 )
             )
         notice = record.facts.get("payment_notice")
@@ -285,22 +361,17 @@ def ingest(
         matched = False
         for doc in store.docs(INVOICES):
             invoice = to_invoice(doc)
+            if _applied(doc, record.key):
+                seen.paid.append(doc["key"])  # a new invoice of this sync found it already
+                matched = True
+                continue
             if not invoice.is_open:
                 continue
             named = invoice.number in (notice.get("numbers") or []) or mentions_invoice(
                 record.subject, text, invoice.number
             )
             if named:
-                pay(
-                    store,
-                    invoice.client,
-                    invoice.number,
-                    on=record.date.date(),
-                    amount=money(notice.get("amount")),
-                    at=now,
-                    evidence=f"{record.subject} ({record.from_addr}, {record.date:%Y-%m-%d})",
-                    by="payment notice",
-                )
+                _pay_by_notice(store, invoice.client, invoice.number, record, notice, now)
                 seen.paid.append(doc["key"])
                 matched = True
         if matched:

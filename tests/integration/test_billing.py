@@ -190,3 +190,81 @@ def test_invoice_commands_and_import(dovecot, imap_account, make_mta, tmp_path):
     void = cli(config, imap_account, "invoice", "void", "acme", "INV-2026-040", now=DEC_2)
     assert void.returncode == 0
     assert cli_json(config, imap_account, "invoice", "list", "--client", "acme", now=DEC_2) == []
+
+
+def _stripe_notice(number: str, amount: str, when: datetime, mid: str) -> tuple[bytes, datetime]:
+    raw = make_email(
+        sender=("Stripe", "notifications@stripe.com"),
+        to=[SAM],
+        subject=f"Payment received for invoice {number}",
+        body=f"You received a payment of €{amount} from Acme Bakery for invoice {number}.",
+        date=when,
+        message_id=mid,
+    )
+    return raw, when
+
+
+def test_a_payment_notice_synced_before_its_invoice_pays_it_when_the_invoice_arrives(
+    dovecot, imap_account, make_mta, tmp_path
+):
+    """Paid on receipt, or the invoice reaches mailwatch late (added by hand, or sent
+    from another mailbox and copied to Sent later): the notice already synced pays it,
+    once, as soon as the invoice is on record; no reminder is ever drafted for it."""
+    _mta, config = _setup(dovecot, imap_account, make_mta, tmp_path)
+    paid_at = datetime(2026, 11, 26, 10, tzinfo=UTC)
+    dovecot.append_many(
+        imap_account,
+        "INBOX",
+        [
+            _stripe_notice("INV-2026-040", "300.00", paid_at, "<pay40@stripe.com>"),
+            _stripe_notice("INV-2026-041", "400.00", paid_at, "<pay41@stripe.com>"),
+        ],
+    )
+    assert cli(config, imap_account, "sync", now=DEC_2).returncode == 0  # no such invoices yet
+
+    # By hand: recorded as paid by the notice, on the notice's day.
+    add = cli(
+        config,
+        imap_account,
+        "invoice",
+        "add",
+        "acme",
+        "INV-2026-040",
+        "--amount",
+        "300",
+        "--sent",
+        "2026-11-25",
+        now=DEC_2,
+    )
+    assert add.returncode == 0, add.stderr
+
+    # In Sent, by a later sync: a 900 invoice that the 400 notice pays in part.
+    late = make_email(
+        sender=SAM,
+        to=[JANE],
+        subject="Invoice INV-2026-041",
+        body="Hi Jane,\n\nPlease find attached invoice INV-2026-041.\n"
+        "Amount due: €900.00\nDue date: 1 December 2026\n\nThanks,\nSam",
+        date=datetime(2026, 11, 25, 9, tzinfo=UTC),
+        message_id="<inv41@studio.test>",
+    )
+    dovecot.append_many(imap_account, "Sent", [(late, datetime(2026, 11, 25, 9, tzinfo=UTC))])
+    assert cli(config, imap_account, "tick", now=DEC_2).returncode == 0
+    assert cli(config, imap_account, "tick", now=DEC_2).returncode == 0  # applied once only
+
+    rows = {
+        r["number"]: r
+        for r in cli_json(config, imap_account, "invoice", "list", "--all", now=DEC_2)
+    }
+    assert (rows["INV-2026-040"]["status"], rows["INV-2026-040"]["paid_on"]) == (
+        "paid",
+        "2026-11-26",
+    )
+    assert rows["INV-2026-041"]["amount_paid"] == "400.00", rows["INV-2026-041"]
+    assert rows["INV-2026-041"]["status"] == "overdue"  # 500 still due since 1 December
+    reminders = [
+        d
+        for d in cli_json(config, imap_account, "queue", "list", now=DEC_2)
+        if d["kind"] == "payment_reminder"
+    ]
+    assert all("INV-2026-040" not in d["body"] for d in reminders)
