@@ -223,19 +223,8 @@ def test_a_payment_notice_synced_before_its_invoice_pays_it_when_the_invoice_arr
     assert cli(config, imap_account, "sync", now=DEC_2).returncode == 0  # no such invoices yet
 
     # By hand: recorded as paid by the notice, on the notice's day.
-    add = cli(
-        config,
-        imap_account,
-        "invoice",
-        "add",
-        "acme",
-        "INV-2026-040",
-        "--amount",
-        "300",
-        "--sent",
-        "2026-11-25",
-        now=DEC_2,
-    )
+    by_hand = ["invoice", "add", "acme", "INV-2026-040", "--amount", "300", "--sent", "2026-11-25"]
+    add = cli(config, imap_account, *by_hand, now=DEC_2)
     assert add.returncode == 0, add.stderr
 
     # In Sent, by a later sync: a 900 invoice that the 400 notice pays in part.
