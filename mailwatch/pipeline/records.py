@@ -201,7 +201,7 @@ class Router:
         )
 
     def route(self, record: MessageRecord) -> str:
-        # Module-level imports here: these run for every message of a sync.
+        # mailwatch.route is imported at the top: this runs for every message of a sync.
         return routes.route(self.envelope(record), self.routing).route
 
     def keep(self, record: MessageRecord) -> bool:
