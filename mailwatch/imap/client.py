@@ -136,20 +136,16 @@ def oauth_login(
             'Check [imap] host; for a server that takes a password, set [imap] auth = "password".',
         )
     token = tokens.access_token()
-    try:
-        sign_in(username, token)
-        return mechanism
-    except LoginError as exc:
-        if _temporary_refusal(str(exc)):
-            raise
-        log.info("the IMAP server %s refused the access token; renewing it once", where)
-    token = tokens.renew(token)
-    try:
-        sign_in(username, token)
-        return mechanism
-    except LoginError as exc:
-        if _temporary_refusal(str(exc)):
-            raise
+    for attempt in (1, 2):
+        try:
+            sign_in(username, token)
+            return mechanism
+        except LoginError as exc:
+            if _temporary_refusal(str(exc)):
+                raise
+        if attempt == 1:
+            log.info("the IMAP server %s refused the access token; renewing it once", where)
+            token = tokens.renew(token)
     raise AuthenticationFailed(
         f"The IMAP server {where} refused the sign-in for {username!r}, even with a freshly "
         f"renewed {tokens.provider.label} token.",
