@@ -313,23 +313,10 @@ class App:
     def recheck(self, draft: Draft) -> str | None:
         """Why this draft should not go out any more (a sentence), or None."""
         from mailwatch.core.planner import recheck
-        from mailwatch.pipeline.evaluate import LedgerView, build_context, draft_view
+        from mailwatch.pipeline.evaluate import draft_view
         from mailwatch.rules import RULES
 
-        index = self._refresh_sent_drafts()
-        drafts = self.store.drafts()  # rules may look at the client's other drafts
-        if not any(d.id == draft.id for d in drafts):
-            drafts.append(draft)
-        ctx = build_context(
-            self.settings,
-            draft.client,
-            index,
-            drafts,
-            self.calendar,
-            self.clock.now(),
-            LedgerView.from_store(self.store),
-        )
-        why = recheck(ctx, draft_view(draft), RULES)
+        why = recheck(self.context(draft.client, including=draft), draft_view(draft), RULES)
         return word(why, self.settings.owner.timezone) if why is not None else None
 
     async def send(self) -> SendReport:
@@ -342,12 +329,15 @@ class App:
 
         return asyncio.run(self.send())
 
-    def context(self, client: str) -> ClientContext:
-        """One client's context now, as the rules see it (for drafts made by hand)."""
+    def context(self, client: str, *, including: Draft | None = None) -> ClientContext:
+        """One client's context now, as the rules see it (for drafts made by hand, and
+        to recheck a draft: `including` is among its drafts even if not stored yet)."""
         from mailwatch.pipeline.evaluate import LedgerView, build_context
 
-        drafts = self.store.drafts()
+        drafts = self.store.drafts()  # rules may look at the client's other drafts
         index = self._refresh_sent_drafts(drafts)
+        if including is not None and not any(d.id == including.id for d in drafts):
+            drafts.append(including)
         return build_context(
             self.settings,
             client,
