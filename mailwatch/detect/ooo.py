@@ -273,11 +273,10 @@ def _weekday_and_day(phrase: str, today: date) -> date | None:
         return None
     number = int(re.match(r"\d+", match.group(2)).group(0))  # type: ignore[union-attr]
     name = match.group(1).rstrip(".")
-    weekday = (
-        today + timedelta(days=(WEEKDAYS[name] - today.weekday()) % 7 or 7)
-        if name in WEEKDAYS
-        else parse_date(name, datetime(today.year, today.month, today.day))
-    )
+    weekday = WEEKDAYS.get(name)
+    if weekday is None:  # an abbreviation the table lacks ("mer", "ven")
+        named = parse_date(name, datetime(today.year, today.month, today.day))
+        weekday = named.weekday() if named is not None else None
     candidates = []
     year, month = today.year, today.month
     for _ in range(3):
@@ -289,7 +288,7 @@ def _weekday_and_day(phrase: str, today: date) -> date | None:
         return None
     if weekday is not None:
         for found in candidates:
-            if found.weekday() == weekday.weekday():
+            if found.weekday() == weekday:
                 return found
     return candidates[0]
 
