@@ -25,14 +25,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import shutil
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -40,14 +37,13 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-import imapclient
 import sync_bench as sb  # the generator, the workspaces, the bare fetch, the CLI runner
 
 from mailwatch.clock import FixedClock
 from mailwatch.config.loader import load_settings
 from mailwatch.lab import imap_load
 from mailwatch.lab.account import Account
-from mailwatch.lab.dovecot import Dovecot, dovecot_version, find_binary
+from mailwatch.lab.dovecot import Dovecot, find_binary
 from mailwatch.pipeline.app import App
 from mailwatch.store import Store
 
@@ -197,35 +193,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if find_binary() is None:
         print(Dovecot.missing_reason(), file=sys.stderr)
         return 2
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    args.results.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="mailwatch-store-bench-"))
-    os.environ[sb.PASSWORD_ENV] = Dovecot.PASSWORD
-    results: dict[str, Any] = {
-        "when": stamp,
-        "params": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "machine": {
-            "python": sys.version.split()[0],
-            "platform": platform.platform(),
-            "cpus": os.cpu_count(),
-            "imapclient": imapclient.__version__,
-            "dovecot": dovecot_version(find_binary() or "dovecot"),
-        },
-        "git": sb.git_state(),
-        "loadavg_start": os.getloadavg(),
-    }
-    try:
-        run(args, work, results)
-    finally:
-        results["loadavg_end"] = os.getloadavg()
-        if args.keep:
-            shutil.copytree(work, args.keep, dirs_exist_ok=True)
-        shutil.rmtree(work, ignore_errors=True)
-    out = args.results / f"store-{stamp}.json"
-    out.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print_table(results)
-    print(f"\nfigures: {out}")
-    return 0
+    return sb.recorded_run(
+        args, "mailwatch-store-bench-", "store-",
+        lambda work, _stamp, results: run(args, work, results), print_table,
+    )  # fmt: skip
 
 
 def run(args: argparse.Namespace, work: Path, results: dict[str, Any]) -> None:

@@ -937,9 +937,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(Dovecot.missing_reason(), file=sys.stderr)
         return 2
 
+    return recorded_run(
+        args, "mailwatch-bench-", "", lambda work, stamp, results: run(args, work, stamp, results),
+        print_table,
+    )  # fmt: skip
+
+
+def recorded_run(
+    args: argparse.Namespace,
+    prefix: str,
+    name: str,
+    body: Callable[[Path, str, dict[str, Any]], None],
+    show: Callable[[dict[str, Any]], None],
+) -> int:
+    """Run `body(work, stamp, results)` in a fresh work folder, with the machine, the git
+    state and the load average recorded; write the figures to `args.results` as
+    `<name><stamp>.json`, then show them."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     args.results.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="mailwatch-bench-"))
+    work = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ[PASSWORD_ENV] = Dovecot.PASSWORD  # in-process Apps read the same env
     results: dict[str, Any] = {
         "when": stamp,
@@ -956,15 +972,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "loadavg_start": os.getloadavg(),
     }
     try:
-        run(args, work, stamp, results)
+        body(work, stamp, results)
     finally:
         results["loadavg_end"] = os.getloadavg()
         if args.keep:
             shutil.copytree(work, args.keep, dirs_exist_ok=True)
         shutil.rmtree(work, ignore_errors=True)
-    out = args.results / f"{stamp}.json"
+    out = args.results / f"{name}{stamp}.json"
     out.write_text(json.dumps(results, indent=2, default=str) + "\n")
-    print_table(results)
+    show(results)
     print(f"\nfigures: {out}")
     return 0
 
